@@ -1,0 +1,26 @@
+"""AWS Lambda entry point: handler `lambda_function.lambda_handler`.
+
+Connector discovery runs here, at import, so it happens once per execution
+environment, during Lambda's init phase (which runs on a boosted CPU and, with
+SnapStart, is captured in the snapshot) instead of inside the first request.
+"""
+
+import os
+import sys
+from typing import Any
+
+_here = os.path.dirname(os.path.abspath(__file__))
+# In a checkout our own connectors live in connectors/; the zip puts them at its
+# root, next to the vendored ones, so there is nothing to add there.
+_connectors = os.path.join(_here, "connectors")
+if os.path.isdir(_connectors) and _connectors not in sys.path:
+    sys.path.append(_connectors)
+
+from spiff_lambda_proxy.handler import handle  # noqa: E402
+from spiff_lambda_proxy.registry import registry  # noqa: E402
+
+registry()
+
+
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    return handle(event, context)

@@ -1,0 +1,29 @@
+"""The API key check SpiffArena's `SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_API_KEY` speaks."""
+
+from __future__ import annotations
+
+import hmac
+
+from .errors import ConfigurationError, Unauthorized
+from .messages import Request
+
+API_KEY_HEADER = "Spiff-Connector-Proxy-Api-Key"
+
+
+def check_api_key(request: Request, expected: str | None) -> None:
+    """Raise unless the request carries the configured key (no key configured: open)."""
+    if expected is None:
+        return
+    if not expected.strip():
+        # A Lambda cannot refuse to start, so every protected request says what is wrong.
+        raise ConfigurationError(
+            "CONNECTOR_PROXY_API_KEY is set but empty. Set it to the key SpiffArena sends "
+            "(SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_API_KEY), or remove the variable to run "
+            "without an API key."
+        )
+    provided = request.headers.get(API_KEY_HEADER)
+    if provided is None:
+        raise Unauthorized(f"This proxy requires the {API_KEY_HEADER} header.")
+    # Constant time, so the key cannot be guessed byte by byte from response times.
+    if not hmac.compare_digest(provided.encode(), expected.encode()):
+        raise Unauthorized(f"The {API_KEY_HEADER} header does not match this proxy's API key.")

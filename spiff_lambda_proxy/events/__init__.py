@@ -1,0 +1,37 @@
+"""Event adapters: recognise a Lambda event's front door and speak its format.
+
+Each source is one class with `infer(event)`, `request()` and `answer(response)`;
+adding a front door means adding one module and one entry in `SOURCES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from ..messages import Request, Response
+from .alb import AlbEvent
+from .http_api import HttpApiEvent
+from .rest_api import RestApiEvent
+
+
+class EventSource(Protocol):
+    name: str
+
+    def request(self) -> Request: ...
+
+    def answer(self, response: Response) -> dict[str, Any]: ...
+
+
+# Order matters: ALB events also carry `httpMethod`, so they are tried before REST.
+SOURCES = (HttpApiEvent, AlbEvent, RestApiEvent)
+
+
+def adapt(event: Any) -> EventSource | None:
+    """The adapter for this event, or None when it is not an HTTP event we know."""
+    if not isinstance(event, Mapping):
+        return None
+    for source in SOURCES:
+        if source.infer(event):
+            return source(event)  # type: ignore[abstract]
+    return None

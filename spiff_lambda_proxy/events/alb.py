@@ -1,0 +1,64 @@
+"""Application Load Balancer target groups (single- or multi-value headers)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from ..messages import Headers, Request, Response
+from .body import decode_body, encode_body, query_from_maps
+
+
+class AlbEvent:
+    name = "alb"
+
+    def __init__(self, event: Mapping[str, Any]) -> None:
+        self.event = event
+        # The target group's setting decides the shape; the answer must use the same one.
+        self.multi_value = "multiValueHeaders" in event
+
+    @classmethod
+    def infer(cls, event: Mapping[str, Any]) -> bool:
+        context = event.get("requestContext")
+        return isinstance(context, dict) and "elb" in context
+
+    def request(self) -> Request:
+        event = self.event
+        headers = Headers.from_maps(event.get("headers"), event.get("multiValueHeaders"))
+        return Request(
+            method=str(event.get("httpMethod") or "GET"),
+            path=str(event.get("path") or "/"),
+            # ALB passes query strings through exactly as the client sent them, still encoded.
+            query=query_from_maps(
+                event.get("queryStringParameters"),
+                event.get("multiValueQueryStringParameters"),
+                percent_encoded=True,
+            ),
+            headers=headers,
+            body=decode_body(event),
+            source=self.name,
+            # ALB has no request id of its own; its trace id is the next best thing.
+            request_id=headers.get("x-amzn-trace-id", ""),
+        )
+
+    def answer(self, response: Response) -> dict[str, Any]:
+        body, is_base64 = encode_body(response)
+        answer: dict[str, Any] = {
+            "statusCode": response.status,
+            "statusDescription": f"{response.status} {_reason(response.status)}",
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+        if self.multi_value:
+            answer["multiValueHeaders"] = response.headers.multi()
+        else:
+            answer["headers"] = response.headers.single()
+        return answer
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"

@@ -1,0 +1,62 @@
+"""Body and query-string handling shared by the event adapters."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qs, unquote_plus
+
+from ..errors import BadRequest
+from ..messages import Response
+
+# Bodies of these types travel as text in the Lambda answer; anything else as base64.
+_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/problem+json")
+
+
+def decode_body(event: Mapping[str, Any]) -> bytes:
+    body = event.get("body")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise BadRequest("The event's body must be a string.")
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("The request body is marked base64 but is not valid base64.") from None
+    return body.encode()
+
+
+def encode_body(response: Response) -> tuple[str, bool]:
+    """The answer's body as (text, is_base64)."""
+    if not response.body:
+        return "", False
+    content_type = response.content_type.lower()
+    if content_type.startswith(_TEXT_TYPES) or content_type.endswith("+json"):
+        try:
+            return response.body.decode(), False
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(response.body).decode("ascii"), True
+
+
+def parse_query_string(raw: str) -> dict[str, list[str]]:
+    return parse_qs(raw, keep_blank_values=True) if raw else {}
+
+
+def query_from_maps(
+    single: Mapping[str, Any] | None,
+    multi: Mapping[str, Any] | None,
+    *,
+    percent_encoded: bool = False,
+) -> dict[str, list[str]]:
+    """Query parameters from `queryStringParameters` / `multiValueQueryStringParameters`."""
+
+    def clean(text: Any) -> str:
+        return unquote_plus(str(text)) if percent_encoded else str(text)
+
+    if multi:
+        return {clean(name): [clean(v) for v in values or ()] for name, values in multi.items()}
+    return {clean(name): [clean(value)] for name, value in (single or {}).items()}

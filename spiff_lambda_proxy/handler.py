@@ -1,0 +1,100 @@
+"""The Lambda entry point's work: event -> request -> route -> response -> event answer.
+
+Whatever happens inside, the function answers: every failure becomes the error
+envelope with a fitting status, because an unhandled exception reaches
+SpiffArena as a bodyless 502 it cannot read.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from . import cors, logs
+from .envelope import error_envelope, error_response
+from .errors import PayloadTooLarge, ProxyError, UnrecognisedEvent
+from .events import adapt
+from .messages import Request, Response, dump_json
+from .registry import registry
+from .routes import router
+from .settings import LAMBDA_PAYLOAD_LIMIT, Settings
+
+logger = logging.getLogger(__name__)
+
+# Room for the answer's own JSON (status, headers, quoting) around the body.
+_ANSWER_OVERHEAD = 64 * 1024
+
+
+def handle(event: Any, context: Any) -> dict[str, Any]:
+    started = time.perf_counter()
+    lambda_request_id = str(getattr(context, "aws_request_id", "") or "")
+    source = adapt(event)
+    if source is None:
+        return _unrecognised_event(event, lambda_request_id)
+
+    request: Request | None = None
+    settings: Settings | None = None
+    try:
+        settings = Settings.from_environ()
+        logs.set_level(settings.log_level)
+        request = source.request()
+        if len(request.body) > settings.max_body_bytes:
+            raise PayloadTooLarge(
+                f"The request body is {len(request.body)} bytes; this proxy accepts at most "
+                f"{settings.max_body_bytes} (CONNECTOR_PROXY_MAX_BODY_BYTES)."
+            )
+        response = router.dispatch(request, settings, registry(), context)
+    except ProxyError as error:
+        response = error_response(error)
+    except Exception as error:
+        logger.exception("unexpected error while answering the request")
+        response = Response.json(
+            500, error_envelope(type(error).__name__, "The proxy failed unexpectedly; see its log.")
+        )
+
+    if request is not None and settings is not None and settings.cors_origins:
+        origin = cors.allowed_origin(request, settings.cors_origins)
+        if origin is not None and "Access-Control-Allow-Origin" not in response.headers:
+            cors.add_cors_headers(response, origin)
+    response = _within_payload_limit(response)
+    answer = source.answer(response)
+    logs.log_request(request, response, (time.perf_counter() - started) * 1000, lambda_request_id)
+    return answer
+
+
+def _within_payload_limit(response: Response) -> Response:
+    """Lambda drops answers over 6 MB with an error SpiffArena cannot read; say why instead."""
+    size = len(response.body)
+    if not response.content_type.startswith(("application/json", "text/")):
+        size = size * 4 // 3  # carried as base64
+    if size + _ANSWER_OVERHEAD <= LAMBDA_PAYLOAD_LIMIT:
+        return response
+    too_large = Response.json(
+        500,
+        error_envelope(
+            "ResponseTooLarge",
+            f"The answer would be about {size} bytes; Lambda returns at most {LAMBDA_PAYLOAD_LIMIT}.",
+        ),
+    )
+    too_large.command_id = response.command_id
+    return too_large
+
+
+def _unrecognised_event(event: Any, lambda_request_id: str) -> dict[str, Any]:
+    keys = ", ".join(sorted(map(str, event))) if isinstance(event, Mapping) else type(event).__name__
+    message = (
+        "This function answers HTTP requests from a Lambda Function URL, API Gateway or an "
+        f"Application Load Balancer; it was invoked with something else ({keys or 'an empty event'}). "
+        "To try it from the Lambda console, use the 'apigateway-http-api-proxy' test event "
+        "with rawPath set to /v1/commands."
+    )
+    logger.warning("unrecognised event (keys: %s), request %s", keys or "none", lambda_request_id or "-")
+    body = dump_json(error_envelope(UnrecognisedEvent.error_code, message))
+    return {
+        "statusCode": UnrecognisedEvent.status,
+        "headers": {"Content-Type": "application/json"},
+        "body": body.decode(),
+        "isBase64Encoded": False,
+    }

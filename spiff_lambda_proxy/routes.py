@@ -1,0 +1,76 @@
+"""The proxy's HTTP interface (PROTOCOL.md section 1), each route next to its view."""
+
+from __future__ import annotations
+
+import platform
+
+from . import runner
+from .messages import Request, Response
+from .router import Call, Router
+
+router = Router()
+
+_LIVENESS = b'{"ok":true}'
+
+
+@router.route("/")
+def index(request: Request, call: Call) -> Response:
+    registry = call.registry
+    names = ", ".join(plugin.display_name for plugin in registry.plugins) or "none"
+    lines = [
+        "SpiffWorkflow connector proxy (AWS Lambda).",
+        "Point SpiffArena's SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_URL at this URL;",
+        f"GET /v1/commands lists the {registry.command_count} commands it offers (connectors: {names}).",
+    ]
+    if registry.failures:
+        # Module names and error types only: this page needs no API key.
+        lines.append(f"{len(registry.failures)} connector module(s) failed to load:")
+        lines += [f"  {failure.module} ({failure.error_type})" for failure in registry.failures]
+        lines.append("Details: GET /v1/diagnostics, and the function's CloudWatch log.")
+    return Response.text(200, "\n".join(lines) + "\n")
+
+
+@router.route("/liveness")
+@router.route("/v1/liveness")
+def liveness(request: Request, call: Call) -> Response:
+    return Response(200, _LIVENESS, content_type="application/json")
+
+
+@router.route("/v1/commands", protected=True)
+def commands(request: Request, call: Call) -> Response:
+    return Response(200, call.registry.commands_json, content_type="application/json")
+
+
+@router.route("/v1/auths", protected=True)
+def auths(request: Request, call: Call) -> Response:
+    return Response(200, call.registry.auths_json, content_type="application/json")
+
+
+@router.route("/v1/diagnostics", protected=True)
+def diagnostics(request: Request, call: Call) -> Response:
+    """What discovery found and what failed to load, with the errors' messages."""
+    registry = call.registry
+    return Response.json(
+        200,
+        {
+            "python": platform.python_version(),
+            "connectors": [
+                {
+                    "module": plugin.module,
+                    "name": plugin.display_name,
+                    "commands": [target.id for target in plugin.commands.values()],
+                    "auths": [target.id for target in plugin.auths.values()],
+                }
+                for plugin in registry.plugins
+            ],
+            "failures": [failure._asdict() for failure in registry.failures],
+        },
+    )
+
+
+@router.route("/v1/do/{plugin}/{command}", ("GET", "POST"), protected=True)
+def do_command(request: Request, call: Call) -> Response:
+    invocation = runner.prepare(
+        call.registry, call.path_params["plugin"], call.path_params["command"], request
+    )
+    return runner.run(invocation)

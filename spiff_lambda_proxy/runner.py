@@ -1,0 +1,136 @@
+"""Running one command (PROTOCOL.md section 4): arguments in, a Response out.
+
+`prepare` does everything that can fail because of the request (unknown
+command, bad body, parameters that do not bind) so that those failures are
+answered before any work starts; `run` builds the command and executes it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from .envelope import result_response
+from .errors import BadRequest, CommandFailed, CommandNotFound, ProxyError
+from .messages import Request, Response
+from .registry import Registry, Target
+from .settings import ConnectorConfig
+
+RESERVED_PREFIX = "spiff__"
+TASK_DATA_KEY = "spiff__task_data"
+CALLBACK_URL_KEY = "spiff__callback_url"
+
+logger = logging.getLogger(__name__)
+
+CONFIG = ConnectorConfig()
+
+
+class Invocation(NamedTuple):
+    """A command ready to run: its class, bound arguments and the task's context."""
+
+    target: Target
+    params: dict[str, Any]
+    task_data: Any
+    callback_url: str | None
+    # The reserved keys as sent, for work that continues elsewhere (long-running tasks).
+    reserved: dict[str, Any]
+
+
+def prepare(registry: Registry, plugin: str, command: str, request: Request) -> Invocation:
+    target = registry.command(plugin, command)
+    if target is None:
+        raise CommandNotFound(
+            f"No command {plugin}/{command} here. GET /v1/commands lists the commands this proxy offers."
+        )
+    return bind(target, request_arguments(request))
+
+
+def request_arguments(request: Request) -> dict[str, Any]:
+    """The JSON object in the body; for a bodyless GET, the query string."""
+    if not request.body.strip():
+        if request.method == "GET":
+            return {name: values[-1] for name, values in request.query.items()}
+        return {}
+    try:
+        arguments = json.loads(request.body)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise BadRequest(f"The request body is not valid JSON: {error}.", error_code="invalid_json") from None
+    if not isinstance(arguments, dict):
+        raise BadRequest(
+            f"The request body must be a JSON object of parameters, not a JSON {_json_kind(arguments)}.",
+            error_code="invalid_json",
+        )
+    return arguments
+
+
+def bind(target: Target, arguments: Mapping[str, Any]) -> Invocation:
+    params = dict(arguments)
+    task_data = params.pop(TASK_DATA_KEY, None)
+    if task_data is None:
+        task_data = {}
+    if not isinstance(task_data, dict):
+        raise BadRequest(f"{TASK_DATA_KEY} must be a JSON object.", error_code="invalid_parameters")
+    callback_url = params.pop(CALLBACK_URL_KEY, None) or None
+    if callback_url is not None and not isinstance(callback_url, str):
+        raise BadRequest(f"{CALLBACK_URL_KEY} must be a string.", error_code="invalid_parameters")
+    reserved = {key: params.pop(key) for key in list(params) if key.startswith(RESERVED_PREFIX)}
+    reserved.update({TASK_DATA_KEY: task_data, CALLBACK_URL_KEY: callback_url})
+
+    known = {spec.name for spec in target.parameters}
+    unknown = [] if target.takes_any_keyword else sorted(set(params) - known)
+    missing = [spec.name for spec in target.parameters if spec.required and spec.name not in params]
+    if unknown or missing:
+        raise BadRequest(_binding_message(target, missing, unknown), error_code="invalid_parameters")
+    for spec in target.parameters:
+        # The editor calls these optional (None is allowed), so absent means None.
+        if spec.fill_none and spec.name not in params:
+            params[spec.name] = None
+    return Invocation(target, params, task_data, callback_url, reserved)
+
+
+def run(invocation: Invocation) -> Response:
+    target = invocation.target
+    try:
+        command = target.cls(**invocation.params)
+        if invocation.callback_url and callable(getattr(command, "execute_async", None)):
+            result = command.execute_async(CONFIG, invocation.task_data, callback_url=invocation.callback_url)
+            response = result_response(target.id, _accepted(result), status=202)
+        else:
+            result = command.execute(CONFIG, invocation.task_data)
+            response = result_response(target.id, result)
+    except ProxyError:
+        raise
+    except Exception as error:
+        # The stack trace is for the operator's log, never for the caller.
+        logger.exception("command %s raised %s", target.id, type(error).__name__)
+        raise CommandFailed(str(error) or type(error).__name__, error_code=type(error).__name__) from None
+    response.command_id = target.id
+    return response
+
+
+def _accepted(result: Any) -> Any:
+    """What a long-running command started with; an empty v2 envelope if it said nothing."""
+    if result is None:
+        return {
+            "command_response": {"body": {}, "mimetype": "application/json", "http_status": 202},
+            "command_response_version": 2,
+            "error": None,
+            "spiff__logs": [],
+        }
+    return result
+
+
+def _binding_message(target: Target, missing: list[str], unknown: list[str]) -> str:
+    parts = []
+    if missing:
+        parts.append(f"missing required parameter(s): {', '.join(missing)}")
+    if unknown:
+        parts.append(f"unknown parameter(s): {', '.join(unknown)}")
+    accepted = ", ".join(spec.name for spec in target.parameters) or "none"
+    return f"{target.id}: {'; '.join(parts)}. It accepts: {accepted}."
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")

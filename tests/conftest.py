@@ -1,0 +1,63 @@
+"""Fixtures shared by every test: a clean proxy environment and extra connector packages."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from spiff_lambda_proxy.registry import Registry, rediscover
+
+# Settings a developer's shell might carry that would change what tests see.
+_PROXY_ENV_PREFIXES = ("CONNECTOR_PROXY_", "HTTP_CONNECTOR_", "SPIFFARENA_")
+
+
+@pytest.fixture(autouse=True)
+def clean_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(_PROXY_ENV_PREFIXES):
+            monkeypatch.delenv(name)
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(content))
+
+
+AddConnectors = Callable[..., Registry]
+
+
+@pytest.fixture
+def extra_connectors(tmp_path: Path) -> Iterator[AddConnectors]:
+    """Put connector packages (relative path -> source) on sys.path and rediscover.
+
+    `add(files, also=[dir, ...])` also puts ready-made directories (a pip
+    --target, say) on sys.path. Undone afterwards, so the next test sees the
+    project's own connectors only.
+    """
+    root = tmp_path / "site"
+    root.mkdir()
+    added = [str(root)]
+    sys.path.insert(0, str(root))
+
+    def add(files: dict[str, str], also: tuple[Path, ...] = ()) -> Registry:
+        for directory in also:
+            sys.path.insert(0, str(directory))
+            added.append(str(directory))
+        write_tree(root, files)
+        return rediscover()
+
+    yield add
+    for entry in added:
+        sys.path.remove(entry)
+    for name in list(sys.modules):
+        module_file = getattr(sys.modules[name], "__file__", None) or ""
+        if module_file.startswith(tuple(added)):
+            del sys.modules[name]
+    rediscover()
