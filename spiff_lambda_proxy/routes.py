@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 
 from . import runner
+from .budget import deadline
 from .messages import Request, Response
 from .router import Call, Router
 
@@ -73,4 +74,4 @@ def do_command(request: Request, call: Call) -> Response:
     invocation = runner.prepare(
         call.registry, call.path_params["plugin"], call.path_params["command"], request
     )
-    return runner.run(invocation)
+    return runner.run(invocation, deadline(call.lambda_context, request.source))

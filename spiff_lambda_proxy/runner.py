@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from .budget import DEADLINE_KEY
 from .envelope import result_response
 from .errors import BadRequest, CommandFailed, CommandNotFound, ProxyError
 from .messages import Request, Response
@@ -23,8 +24,6 @@ TASK_DATA_KEY = "spiff__task_data"
 CALLBACK_URL_KEY = "spiff__callback_url"
 
 logger = logging.getLogger(__name__)
-
-CONFIG = ConnectorConfig()
 
 
 class Invocation(NamedTuple):
@@ -90,15 +89,17 @@ def bind(target: Target, arguments: Mapping[str, Any]) -> Invocation:
     return Invocation(target, params, task_data, callback_url, reserved)
 
 
-def run(invocation: Invocation) -> Response:
+def run(invocation: Invocation, deadline: float | None = None) -> Response:
+    """Build and execute the command; `deadline` (epoch seconds) is passed on in its config."""
     target = invocation.target
+    config = ConnectorConfig({DEADLINE_KEY: deadline} if deadline is not None else None)
     try:
         command = target.cls(**invocation.params)
         if invocation.callback_url and callable(getattr(command, "execute_async", None)):
-            result = command.execute_async(CONFIG, invocation.task_data, callback_url=invocation.callback_url)
+            result = command.execute_async(config, invocation.task_data, callback_url=invocation.callback_url)
             response = result_response(target.id, _accepted(result), status=202)
         else:
-            result = command.execute(CONFIG, invocation.task_data)
+            result = command.execute(config, invocation.task_data)
             response = result_response(target.id, result)
     except ProxyError:
         raise

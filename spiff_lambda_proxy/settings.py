@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 # Lambda's limit for a synchronous request or response payload.
 LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
@@ -90,22 +90,30 @@ def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number of bytes, not {raw!r}.") from None
 
 
-class ConnectorConfig(Mapping[str, str]):
+class ConnectorConfig(Mapping[str, Any]):
     """The `config` mapping handed to commands: the function's environment.
 
     Connectors written for the Flask proxy read settings by key
     (`config["AWS_REGION"]`); here those keys are environment variables, read at
-    lookup time so a warm function sees what the environment says now.
+    lookup time so a warm function sees what the environment says now. `extra`
+    holds what the proxy tells one invocation (its deadline) and wins over the
+    environment.
     """
 
-    def __getitem__(self, key: str) -> str:
+    def __init__(self, extra: Mapping[str, Any] | None = None) -> None:
+        self._extra = dict(extra or {})
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._extra:
+            return self._extra[key]
         return os.environ[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(os.environ)
+        yield from self._extra
+        yield from (key for key in os.environ if key not in self._extra)
 
     def __len__(self) -> int:
-        return len(os.environ)
+        return len(self._extra) + sum(1 for key in os.environ if key not in self._extra)
 
     def __repr__(self) -> str:
         # The environment holds secrets; never print it whole.

@@ -40,6 +40,11 @@ CONNECTOR_SAMPLE = {
                 return v2({"value": config[self.name], "has_missing": "SURELY_NOT_SET_ANYWHERE" in config})
 
 
+        class ReadDeadline:
+            def execute(self, config, task_data):
+                return v2({"deadline": config.get("CONNECTOR_PROXY_DEADLINE")})
+
+
         class Explode:
             def execute(self, config, task_data):
                 raise RuntimeError("the upstream said no")

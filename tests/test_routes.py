@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 
 import pytest
@@ -265,3 +266,23 @@ def test_answer_over_lambda_limit_is_an_error_not_a_crash(
     answer = invoke("function-url", "POST", "/v1/do/big/Huge")
     assert answer.status == 500
     assert error_of(answer)["error_code"] == "ResponseTooLarge"
+
+
+@pytest.mark.parametrize(
+    ("source", "budget"), [("function-url", 9.0), ("alb", 9.0), ("http-api", 9.0), ("rest-api", 9.0)]
+)
+def test_commands_learn_their_deadline(source: str, budget: float, sample: Registry) -> None:
+    before = time.time()
+    answer = invoke(source, "POST", "/v1/do/sample/ReadDeadline", context=FakeContext(remaining_ms=10_000))
+    deadline = answer.json["command_response"]["body"]["deadline"]
+    # 10 s left, minus the margin kept for answering.
+    assert before + budget - 0.5 <= deadline <= time.time() + budget
+
+
+def test_api_gateway_caps_the_deadline(sample: Registry) -> None:
+    before = time.time()
+    context = FakeContext(remaining_ms=300_000)
+    rest = invoke("rest-api", "POST", "/v1/do/sample/ReadDeadline", context=context).json
+    url = invoke("function-url", "POST", "/v1/do/sample/ReadDeadline", context=context).json
+    assert rest["command_response"]["body"]["deadline"] <= before + 29
+    assert url["command_response"]["body"]["deadline"] >= before + 298
