@@ -75,7 +75,6 @@ class Registry:
 
     @classmethod
     def discover(cls) -> Registry:
-        importlib.invalidate_caches()
         plugins: list[Plugin] = []
         failures: list[DiscoveryFailure] = []
         for module_name in _plugin_module_names():
@@ -175,5 +174,7 @@ def registry() -> Registry:
 def rediscover() -> Registry:
     """Discover again (tests, and after installing a package into a running process)."""
     global _registry
+    # Not on the cold-start path: it imports importlib.metadata (~10 ms) to reset its caches.
+    importlib.invalidate_caches()
     _registry = Registry.discover()
     return _registry

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import platform
+import sys
 
 from . import runner
 from .budget import deadline
@@ -54,7 +54,7 @@ def diagnostics(request: Request, call: Call) -> Response:
     return Response.json(
         200,
         {
-            "python": platform.python_version(),
+            "python": "{}.{}.{}".format(*sys.version_info[:3]),
             "connectors": [
                 {
                     "module": plugin.module,

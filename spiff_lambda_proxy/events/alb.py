@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
 
 from ..messages import Headers, Request, Response
@@ -58,6 +57,8 @@ class AlbEvent:
 
 
 def _reason(status: int) -> str:
+    from http import HTTPStatus  # only ALB needs reason phrases; keep it off the cold path of others
+
     try:
         return HTTPStatus(status).phrase
     except ValueError:

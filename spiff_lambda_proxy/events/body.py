@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus
@@ -22,6 +20,9 @@ def decode_body(event: Mapping[str, Any]) -> bytes:
     if not isinstance(body, str):
         raise BadRequest("The event's body must be a string.")
     if event.get("isBase64Encoded"):
+        import base64  # most bodies are plain text: keep base64 off the cold-start path
+        import binascii
+
         try:
             return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):
@@ -39,6 +40,8 @@ def encode_body(response: Response) -> tuple[str, bool]:
             return response.body.decode(), False
         except UnicodeDecodeError:
             pass
+    import base64
+
     return base64.b64encode(response.body).decode("ascii"), True
 
 
