@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from . import runner
+from . import background, runner
 from .budget import deadline
 from .messages import Request, Response
 from .router import Call, Router
+from .settings import BackgroundSettings
 
 router = Router()
 
@@ -74,4 +75,9 @@ def do_command(request: Request, call: Call) -> Response:
     invocation = runner.prepare(
         call.registry, call.path_params["plugin"], call.path_params["command"], request
     )
+    background_settings = BackgroundSettings.from_environ()
+    if background.wanted(invocation, background_settings):
+        return background.start(
+            invocation, call.lambda_context, background_settings, call.settings, request.request_id
+        )
     return runner.run(invocation, deadline(call.lambda_context, request.source))

@@ -95,7 +95,7 @@ def run(invocation: Invocation, deadline: float | None = None) -> Response:
     config = ConnectorConfig({DEADLINE_KEY: deadline} if deadline is not None else None)
     try:
         command = target.cls(**invocation.params)
-        if invocation.callback_url and callable(getattr(command, "execute_async", None)):
+        if invocation.callback_url and has_execute_async(target):
             result = command.execute_async(config, invocation.task_data, callback_url=invocation.callback_url)
             response = result_response(target.id, _accepted(result), status=202)
         else:
@@ -104,11 +104,32 @@ def run(invocation: Invocation, deadline: float | None = None) -> Response:
     except ProxyError:
         raise
     except Exception as error:
-        # The stack trace is for the operator's log, never for the caller.
-        logger.exception("command %s raised %s", target.id, type(error).__name__)
-        raise CommandFailed(str(error) or type(error).__name__, error_code=type(error).__name__) from None
+        raise _command_failed(target, error) from None
     response.command_id = target.id
     return response
+
+
+def execute(invocation: Invocation, deadline: float | None = None) -> Any:
+    """Build the command and return what `execute` returned (for work shaped elsewhere)."""
+    target = invocation.target
+    config = ConnectorConfig({DEADLINE_KEY: deadline} if deadline is not None else None)
+    try:
+        return target.cls(**invocation.params).execute(config, invocation.task_data)
+    except ProxyError:
+        raise
+    except Exception as error:
+        raise _command_failed(target, error) from None
+
+
+def has_execute_async(target: Target) -> bool:
+    """The command starts long-running work itself (PROTOCOL.md section 4, step 3)."""
+    return callable(getattr(target.cls, "execute_async", None))
+
+
+def _command_failed(target: Target, error: Exception) -> CommandFailed:
+    # The stack trace is for the operator's log, never for the caller.
+    logger.exception("command %s raised %s", target.id, type(error).__name__)
+    return CommandFailed(str(error) or type(error).__name__, error_code=type(error).__name__)
 
 
 def _accepted(result: Any) -> Any:

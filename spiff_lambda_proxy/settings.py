@@ -51,6 +51,63 @@ SETTINGS: tuple[Setting, ...] = (
         "INFO",
         "Level of the proxy's own log lines (`DEBUG`, `INFO`, `WARNING`, `ERROR`).",
     ),
+    # Long-running service tasks (docs/long-running.md).
+    Setting(
+        "CONNECTOR_PROXY_ASYNC_COMMANDS",
+        "(unset: none)",
+        "Comma-separated command ids that run in the background when SpiffArena sends a callback URL: "
+        "the proxy answers 202 at once and later PUTs the result to `spiff__callback_url`. "
+        "Shell-style wildcards are allowed (`aws/*`, `*`). "
+        "Needs `lambda:InvokeFunction` on the function itself.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_TASK_SECRET",
+        "(unset: `CONNECTOR_PROXY_API_KEY` is used)",
+        "Secret that signs (HMAC-SHA256) the event a background task is handed over in; events with "
+        "a missing or wrong signature are refused. When neither this nor `CONNECTOR_PROXY_API_KEY` "
+        "is set, events are not signed and only IAM guards direct invocation.",
+    ),
+    Setting(
+        "SPIFFARENA_CALLBACK_API_KEY",
+        "(unset)",
+        "API key of a SpiffArena service account, sent as the `SpiffWorkflow-Api-Key` header with every "
+        "callback. SpiffArena's callback route requires it.",
+    ),
+    Setting(
+        "SPIFFARENA_CALLBACK_ORIGINS",
+        "(unset)",
+        "Comma-separated origins (`https://spiff.example.com`) callbacks may go to. Unset, any origin is "
+        "accepted when `CONNECTOR_PROXY_API_KEY` authenticates the caller; with neither set, background "
+        "runs are refused while `SPIFFARENA_CALLBACK_API_KEY` is set, so no caller can have the key sent "
+        "to a URL of its choosing.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_TASK_MAX_AGE_SECONDS",
+        "3600",
+        "A background task event older than this is not run (its callback gets an error instead): "
+        "stops replays and work nobody waits for any more.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_CALLBACK_TIMEOUT_SECONDS",
+        "30",
+        "How long one callback attempt waits for SpiffArena's answer.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_CALLBACK_ATTEMPTS",
+        "6",
+        "Callback attempts in all; connection errors, timeouts, 408, 429 and 5xx answers are retried.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS",
+        "1",
+        "Wait before the first callback retry; it doubles with each further retry (at most 30 s).",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_CALLBACK_RESERVE_SECONDS",
+        "40",
+        "Time kept back from a background command's deadline for delivering its result "
+        "(at most half the time the function has left).",
+    ),
 )
 
 
@@ -88,6 +145,54 @@ def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
         from .errors import ConfigurationError
 
         raise ConfigurationError(f"{name} must be a whole number of bytes, not {raw!r}.") from None
+
+
+class BackgroundSettings(NamedTuple):
+    """Settings of long-running tasks (background runs and their callbacks)."""
+
+    async_commands: tuple[str, ...]
+    # Signs the internal task event; falls back to the proxy's API key.
+    task_secret: str | None
+    callback_api_key: str | None
+    callback_origins: tuple[str, ...]
+    task_max_age: float
+    callback_timeout: float
+    callback_attempts: int
+    callback_backoff: float
+    callback_reserve: float
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> BackgroundSettings:
+        env = os.environ if environ is None else environ
+        secret = env.get("CONNECTOR_PROXY_TASK_SECRET", "").strip() or env.get("CONNECTOR_PROXY_API_KEY", "")
+        return cls(
+            async_commands=env_list(env.get("CONNECTOR_PROXY_ASYNC_COMMANDS")),
+            task_secret=secret.strip() or None,
+            callback_api_key=env.get("SPIFFARENA_CALLBACK_API_KEY", "").strip() or None,
+            callback_origins=tuple(
+                origin.rstrip("/").lower() for origin in env_list(env.get("SPIFFARENA_CALLBACK_ORIGINS"))
+            ),
+            task_max_age=_number_setting(env, "CONNECTOR_PROXY_TASK_MAX_AGE_SECONDS", 3600.0),
+            callback_timeout=_number_setting(env, "CONNECTOR_PROXY_CALLBACK_TIMEOUT_SECONDS", 30.0),
+            callback_attempts=max(1, int(_number_setting(env, "CONNECTOR_PROXY_CALLBACK_ATTEMPTS", 6))),
+            callback_backoff=_number_setting(env, "CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS", 1.0),
+            callback_reserve=_number_setting(env, "CONNECTOR_PROXY_CALLBACK_RESERVE_SECONDS", 40.0),
+        )
+
+
+def _number_setting(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        from .errors import ConfigurationError
+
+        raise ConfigurationError(f"{name} must be a number of zero or more, not {raw!r}.")
+    return value
 
 
 class ConnectorConfig(Mapping[str, Any]):

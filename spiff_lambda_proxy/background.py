@@ -1,0 +1,280 @@
+"""Starting a command in the background: answer 202 now, run it in another invocation of this function.
+
+A command runs in the background when SpiffArena sent a callback URL and either
+the deployment lists it in `CONNECTOR_PROXY_ASYNC_COMMANDS` or the BPMN author
+passed `spiff__proxy_background` (commands with their own `execute_async` keep
+using it, see `runner.run`). The request has been fully validated by then; the
+work is handed to an asynchronous invocation of this same function
+(`task_worker` runs it and PUTs the result to the callback URL). When that
+hand-over fails the caller hears why at once instead of a 202 that never
+completes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import task_event
+from .errors import BadRequest, ConfigurationError, PayloadTooLarge, ProxyError
+from .messages import Response
+from .runner import TASK_DATA_KEY, Invocation, has_execute_async
+from .settings import BackgroundSettings, Settings
+
+# The reserved argument a BPMN author sets to run one service task in the background.
+# `spiff__` keys never reach a command; "proxy" keeps it apart from SpiffArena's own keys.
+BACKGROUND_KEY = "spiff__proxy_background"
+# Lambda's limit for an asynchronous invocation's payload.
+ASYNC_PAYLOAD_LIMIT = 256 * 1024
+
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0", "", "none", "null"})
+_DENIED = frozenset({"AccessDeniedException", "AccessDenied", "UnrecognizedClientException"})
+_THROTTLED = frozenset(
+    {"TooManyRequestsException", "ThrottlingException", "Throttling", "ThrottledException"}
+)
+
+logger = logging.getLogger(__name__)
+
+
+class BackgroundStartFailed(ProxyError):
+    """The command was valid but could not be handed to a background invocation."""
+
+    status = 500
+    error_code = "background_start_failed"
+
+
+def wanted(invocation: Invocation, settings: BackgroundSettings) -> bool:
+    """Whether this invocation should run in the background rather than answer with its result."""
+    requested = _requested(invocation.reserved.get(BACKGROUND_KEY))
+    if not invocation.callback_url or has_execute_async(invocation.target):
+        return False
+    if requested is not None:
+        return requested  # the diagram's explicit choice wins over the deployment's list
+    import fnmatch  # here, not at cold start: most requests never get this far
+
+    return any(fnmatch.fnmatchcase(invocation.target.id, pattern) for pattern in settings.async_commands)
+
+
+def start(
+    invocation: Invocation,
+    lambda_context: Any,
+    settings: BackgroundSettings,
+    proxy_settings: Settings,
+    request_id: str = "",
+) -> Response:
+    """Hand the command to an asynchronous invocation of this function and answer 202."""
+    target = invocation.target
+    callback_url = invocation.callback_url or ""
+    check_callback_url(callback_url, settings, proxy_settings)
+    function_arn = getattr(lambda_context, "invoked_function_arn", None)
+    if not isinstance(function_arn, str) or not function_arn.startswith("arn:"):
+        raise BackgroundStartFailed(
+            f"{target.id} is set to run in the background, which needs AWS Lambda (it invokes its own "
+            "function); this process has no Lambda context. Run it without a callback URL here."
+        )
+    if not settings.callback_api_key:
+        logger.warning(
+            "SPIFFARENA_CALLBACK_API_KEY is not set: SpiffArena will refuse the callback of %s", target.id
+        )
+    import uuid
+
+    task = task_event.Task(
+        task_id=str(uuid.uuid4()),
+        command_id=target.id,
+        params=invocation.params,
+        task_data=invocation.task_data,
+        callback_url=callback_url,
+        issued_at=int(time.time()),
+        process_instance_id=_label(invocation.reserved.get("spiff__process_instance_id")),
+        spiff_task_id=_label(invocation.reserved.get("spiff__task_id")),
+    )
+    try:
+        payload = task_event.encode(task, settings.task_secret)
+    except (TypeError, ValueError) as error:
+        raise BadRequest(
+            f"{target.id}: the parameters or {TASK_DATA_KEY} cannot be handed to a background run: {error}.",
+            error_code="invalid_parameters",
+        ) from None
+    if len(payload) > ASYNC_PAYLOAD_LIMIT:
+        raise PayloadTooLarge(
+            f"{target.id} cannot run in the background: its parameters and task data come to "
+            f"{len(payload)} bytes, and Lambda hands at most {ASYNC_PAYLOAD_LIMIT} to an asynchronous "
+            "invocation. Pass less task data, or run it synchronously (leave out spiff__proxy_background "
+            "or remove it from CONNECTOR_PROXY_ASYNC_COMMANDS).",
+            error_code="task_payload_too_large",
+        )
+    _invoke_self(function_arn, payload, target.id)
+    logger.info(
+        "background task %s started for %s (process instance %s, task %s, request %s)",
+        task.task_id,
+        target.id,
+        task.process_instance_id,
+        task.spiff_task_id,
+        request_id or "-",
+    )
+    response = Response.json(202, accepted_envelope(task))
+    response.command_id = target.id
+    return response
+
+
+def accepted_envelope(task: task_event.Task) -> dict[str, Any]:
+    message = f"{task.command_id} runs in the background; its result will be sent to the callback URL."
+    return {
+        "command_response": {
+            "body": {"accepted": True, "task_id": task.task_id, "message": message},
+            "mimetype": "application/json",
+            "http_status": 202,
+        },
+        "command_response_version": 2,
+        "error": None,
+        "spiff__logs": [f"background task {task.task_id} started for {task.command_id}"],
+    }
+
+
+def check_callback_url(url: str, settings: BackgroundSettings, proxy_settings: Settings) -> None:
+    """Refuse callback URLs the result (and the SpiffArena API key) must not be sent to."""
+    origin = _origin(url)
+    if origin is None:
+        raise BadRequest("spiff__callback_url must be an http(s) URL.", error_code="invalid_callback_url")
+    if settings.callback_origins:
+        if origin not in {_origin(allowed) for allowed in settings.callback_origins}:
+            raise BadRequest(
+                f"Callbacks may go to {', '.join(settings.callback_origins)} only "
+                f"(SPIFFARENA_CALLBACK_ORIGINS), not to {origin}.",
+                error_code="callback_url_not_allowed",
+            )
+        return
+    if settings.callback_api_key and not (proxy_settings.api_key or "").strip():
+        # Anyone who can reach the proxy could otherwise have the key sent to their own server.
+        raise ConfigurationError(
+            "Background runs send SPIFFARENA_CALLBACK_API_KEY to the callback URL in the request, and "
+            "this proxy does not authenticate its callers. Set SPIFFARENA_CALLBACK_ORIGINS to SpiffArena's "
+            "backend origin (e.g. https://spiff.example.com), or set CONNECTOR_PROXY_API_KEY."
+        )
+
+
+def _label(value: Any) -> str | int | None:
+    """SpiffArena's ids of the task, for log lines: short scalars only, whatever the caller sent."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    return value[:100] if isinstance(value, str) else value
+
+
+def _origin(url: str) -> str | None:
+    """scheme://host[:port] with the default port left out, or None for what is not an http(s) URL."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    default_port = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port and port != default_port else "")
+
+
+def _requested(value: Any) -> bool | None:
+    """The reserved argument as a yes/no, None when absent; anything unclear is a bad request."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise BadRequest(
+        f"{BACKGROUND_KEY} must be true or false, not {value!r}.", error_code="invalid_parameters"
+    )
+
+
+_clients: dict[str, Any] = {}
+_clients_lock = threading.Lock()
+
+
+def lambda_client(region: str) -> Any:
+    """The Lambda client of this execution environment, created once and reused while warm."""
+    with _clients_lock:
+        client = _clients.get(region)
+        if client is None:
+            # In the Lambda runtime, not vendored; imported here so cold starts do not pay for it.
+            import boto3
+            from botocore.config import Config
+
+            config = Config(
+                connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3}
+            )
+            # A session of its own resolves credentials now, not from what the default one cached.
+            session = boto3.session.Session()
+            client = _clients[region] = session.client("lambda", region_name=region, config=config)
+        return client
+
+
+def _invoke_self(function_arn: str, payload: bytes, command_id: str) -> None:
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    except ImportError:
+        raise BackgroundStartFailed(
+            "Background runs need boto3, which the AWS Lambda Python runtime provides; it is not "
+            "installed here."
+        ) from None
+    # arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]
+    region = function_arn.split(":")[3]
+    function_name = function_arn.split(":")[6] if function_arn.count(":") >= 6 else function_arn
+    try:
+        answer = lambda_client(region).invoke(
+            FunctionName=function_arn, InvocationType="Event", Payload=payload
+        )
+    except ClientError as error:
+        raise _invoke_error(error, function_name, command_id) from None
+    except NoCredentialsError:
+        raise BackgroundStartFailed(
+            f"{command_id} could not start in the background: no AWS credentials to invoke {function_name}."
+        ) from None
+    except BotoCoreError as error:
+        logger.error("self-invocation for %s failed: %s", command_id, type(error).__name__)
+        raise BackgroundStartFailed(
+            f"{command_id} could not start in the background: Lambda could not be reached "
+            f"({type(error).__name__}). Try again.",
+            status=503,
+        ) from None
+    status = answer.get("StatusCode")
+    if status != 202:
+        raise BackgroundStartFailed(
+            f"{command_id} could not start in the background: Lambda answered the asynchronous invocation "
+            f"with status {status}, not 202."
+        )
+
+
+def _invoke_error(error: Any, function_name: str, command_id: str) -> ProxyError:
+    code = str(error.response.get("Error", {}).get("Code", "")) or "ClientError"
+    # AWS's own message names roles and accounts: the operator's log gets it, the caller does not.
+    logger.error("self-invocation for %s failed: %s: %s", command_id, code, error)
+    if code in _DENIED:
+        return BackgroundStartFailed(
+            f"{command_id} could not start in the background: this function may not invoke itself. "
+            f"Grant its execution role lambda:InvokeFunction on the function {function_name} "
+            "(see docs/long-running.md).",
+            error_code="self_invoke_denied",
+        )
+    if code in _THROTTLED:
+        return BackgroundStartFailed(
+            f"{command_id} could not start in the background: Lambda throttled the invocation of "
+            f"{function_name} ({code}). Try again later, or raise the function's concurrency.",
+            status=503,
+            error_code="self_invoke_throttled",
+        )
+    if code == "RequestEntityTooLargeException":
+        return PayloadTooLarge(
+            f"{command_id} cannot run in the background: Lambda refused its parameters and task data "
+            "as too large for an asynchronous invocation. Pass less task data, or run it synchronously.",
+            error_code="task_payload_too_large",
+        )
+    return BackgroundStartFailed(
+        f"{command_id} could not start in the background: invoking {function_name} failed with {code}.",
+        error_code="self_invoke_failed",
+    )
