@@ -27,8 +27,8 @@ from .settings import BackgroundSettings, Settings
 # The reserved argument a BPMN author sets to run one service task in the background.
 # `spiff__` keys never reach a command; "proxy" keeps it apart from SpiffArena's own keys.
 BACKGROUND_KEY = "spiff__proxy_background"
-# Lambda's limit for an asynchronous invocation's payload.
-ASYNC_PAYLOAD_LIMIT = 256 * 1024
+# Lambda's limit for an asynchronous invocation's payload (1 MB since 2025; it was 256 KB).
+ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0", "", "none", "null"})

@@ -285,7 +285,7 @@ def test_a_throttled_self_invocation_asks_to_try_again(
 def test_too_much_task_data_for_an_asynchronous_invocation_is_refused_up_front(
     lambda_stub: Stubbed, proxy_key: dict[str, str]
 ) -> None:
-    big = echo_body(spiff__proxy_background=True, spiff__task_data={"blob": "x" * (300 * 1024)})
+    big = echo_body(spiff__proxy_background=True, spiff__task_data={"blob": "x" * (1100 * 1024)})
     answer = invoke("function-url", "POST", "/v1/do/sample/Echo", body=big, headers=proxy_key)
     assert answer.status == 413
     assert answer.json["error"]["error_code"] == "task_payload_too_large"
