@@ -121,7 +121,11 @@ class AwsTestBed:
         result = answer.json
         assert result["command_response_version"] == 2
         assert result["error"] is not None, result
-        return result["command_response"]["http_status"], result["error"]["error_code"], result["error"]["message"]
+        return (
+            result["command_response"]["http_status"],
+            result["error"]["error_code"],
+            result["error"]["message"],
+        )
 
 
 def point_environment_at(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
@@ -150,8 +154,6 @@ def moto_server() -> Iterator[MotoServer]:
 
 @pytest.fixture
 def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> AwsTestBed:
-    import lambda_function  # noqa: F401 - puts connectors/ on sys.path, as in the deployed function
-
     import connector_aws
 
     moto_server.reset()

@@ -7,14 +7,17 @@ timestamps as datetimes (-> ISO 8601 text).
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 
 def jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
+    from decimal import Decimal  # not at import: listing commands must not load it
+
     if isinstance(value, Decimal):
         return number(value)
     if isinstance(value, dict):
@@ -29,7 +32,7 @@ def jsonable(value: Any) -> Any:
             return items
     if isinstance(value, (bytes, bytearray)):
         return _base64(bytes(value))
-    if isinstance(value, (datetime.datetime, datetime.date)):
+    if callable(getattr(value, "isoformat", None)):  # datetime, date (datetime stays unimported)
         return value.isoformat()
     inner = getattr(value, "value", None)  # boto3.dynamodb.types.Binary
     if isinstance(inner, (bytes, bytearray)):

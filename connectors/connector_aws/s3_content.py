@@ -17,7 +17,7 @@ BASE64 = "base64"
 DATA_URL = "data_url"
 ENCODINGS = {TEXT: TEXT, BASE64: BASE64, DATA_URL: DATA_URL, "data-url": DATA_URL, "dataurl": DATA_URL}
 
-_DATA_URL = re.compile(r"data:(?P<mime>[^;,]*)(?P<params>(?:;[^;,]*)*?);base64,(?P<data>.*)", re.DOTALL)
+_DATA_URL = r"data:(?P<mime>[^;,]*)(?P<params>(?:;[^;,]*)*?);base64,(?P<data>.*)"
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/yaml", "application/javascript")
 _TEXT_SUFFIXES = ("+json", "+xml")
 
@@ -44,7 +44,7 @@ def upload(argument: str, content: Any, encoding: str | None, content_type: str 
         return Upload(
             decode_base64(argument, content), content_type or _guess(key, "application/octet-stream")
         )
-    if encoding == DATA_URL or (encoding is None and _DATA_URL.fullmatch(content)):
+    if encoding == DATA_URL or (encoding is None and _data_url(content)):
         data, mime, _name = parse_data_url(argument, content)
         return Upload(data, content_type or mime or _guess(key, "application/octet-stream"))
     return Upload(content.encode(), content_type or _guess(key, "text/plain; charset=utf-8"))
@@ -52,7 +52,7 @@ def upload(argument: str, content: Any, encoding: str | None, content_type: str 
 
 def parse_data_url(argument: str, content: str) -> tuple[bytes, str | None, str | None]:
     """(data, mime type, file name) of a base64 data URL."""
-    match = _DATA_URL.fullmatch(content.strip())
+    match = _data_url(content.strip())
     if match is None:
         raise InvalidArgument(
             argument, "is not a data URL like 'data:<mime type>;name=<name>;base64,<data>'."
@@ -128,3 +128,7 @@ def _guess(key: str, default: str) -> str:
     if guessed and is_textual(guessed) and "charset" not in guessed:
         return f"{guessed}; charset=utf-8" if default.startswith("text/") else guessed
     return guessed or default
+
+
+def _data_url(content: str) -> re.Match[str] | None:
+    return re.fullmatch(_DATA_URL, content, re.DOTALL)  # re caches the compiled pattern

@@ -16,7 +16,7 @@ from typing import Any
 from ..arguments import mapping, text
 from ..base import AwsCommand
 from ..clients import Aws
-from ..dynamo import deserialize, key_schema, serialize
+from ..dynamo import deserialize, forget_schema, key_schema, serialize
 from ..s3_content import parse_data_url
 from .dynamodb import key_condition
 
@@ -71,7 +71,11 @@ class QueryDynamoTable(AwsCommand):
         schema = key_schema(client, table_name)
         sort_value = self.sort_key if self.sort_key else None
         condition = key_condition(schema.partition, self.partition_key, schema.sort, sort_value, None)
-        answer = aws.client("dynamodb").query(TableName=table_name, **condition)
+        try:
+            answer = aws.client("dynamodb").query(TableName=table_name, **condition)
+        except Exception:
+            forget_schema(client, table_name)  # the table may have been created anew with other keys
+            raise
         return _v1(_items_result(answer))
 
 
