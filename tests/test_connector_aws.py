@@ -23,7 +23,7 @@ def _params(*specs: tuple[str, str, bool]) -> list[dict[str, Any]]:
 
 
 REGION = ("region", "str", False)
-AWS_COMMANDS = [
+AWS_COMMANDS: list[dict[str, Any]] = [
     # The public connector-aws package's commands, described as it describes them.
     {
         "id": "aws/AddDynamoItem",
@@ -154,6 +154,18 @@ def test_commands_are_described_exactly() -> None:
     answer = invoke("function-url", "GET", "/v1/commands")
     assert answer.status == 200
     assert [item for item in answer.json if item["id"].startswith("aws/")] == AWS_COMMANDS
+
+
+def test_docs_show_every_command_with_its_arguments() -> None:
+    docs = (ROOT / "docs" / "aws.md").read_text()
+    for command in AWS_COMMANDS:
+        name = command["id"].removeprefix("aws/")
+        arguments = [p["id"] + ("" if p["required"] else "?") for p in command["parameters"]]
+        heading = f"### `{name}({', '.join(arguments)})`"
+        rows = [line for line in docs.splitlines() if line.startswith(f"| `{name}` |")]
+        in_table = len(rows) == 1 and all(f"`{p['id']}`" in rows[0] for p in command["parameters"])
+        assert heading in docs or in_table, f"docs/aws.md does not describe {name} as {heading}"
+    assert json.loads(docs.split("```json", 1)[1].split("```", 1)[0])["Version"] == "2012-10-17"
 
 
 def test_listing_commands_does_not_import_boto3() -> None:
