@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -38,10 +39,12 @@ class MotoServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+        # A file, not a pipe: moto logs every request, and a full pipe would stall it.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             env=env,
         )
 
@@ -49,16 +52,20 @@ class MotoServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                stderr = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"moto server exited with {self.process.returncode}: {stderr[-2000:]}")
+                raise RuntimeError(f"moto server exited with {self.process.returncode}: {self.output()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=1) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.1)
+        output = self.output()
         self.stop()
-        raise RuntimeError(f"moto server did not answer on {self.url} within {timeout} s")
+        raise RuntimeError(f"moto server did not answer on {self.url} within {timeout} s: {output}")
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()[-2000:].decode(errors="replace")
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
@@ -72,8 +79,7 @@ class MotoServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
-        if self.process.stderr:
-            self.process.stderr.close()
+        self.log.close()
 
 
 class AwsTestBed:

@@ -74,7 +74,7 @@ def translate(error: Exception, service: str = "") -> CommandError | None:
         return CommandError(INVALID_ARGUMENT, f"{what} refused the request before sending it: {error}", 400)
     if isinstance(error, (bx.ConnectTimeoutError, bx.ReadTimeoutError)):
         return Timeout(f"{what} did not answer in time (the time left for this task): {error}")
-    if isinstance(error, (bx.ConnectionError, bx.HTTPClientError)):
+    if isinstance(error, (bx.ConnectionError, bx.HTTPClientError, bx.IncompleteReadError)):
         return CommandError(CONNECTION_ERROR, f"Could not reach {what}: {error}", 502)
     return None
 
