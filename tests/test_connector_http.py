@@ -515,9 +515,11 @@ def test_a_hanging_upstream_is_a_timeout_within_the_deadline(upstream: Upstream)
     assert logs[-1].split("] ", 1)[1].startswith("failed: Timeout: ")
 
 
-def test_a_trickling_upstream_cannot_stretch_the_deadline(upstream: Upstream) -> None:
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_trickling_upstream_cannot_stretch_the_deadline(upstream: Upstream, declared: bool) -> None:
     # One byte every 0.1 s for 5 s: each socket read is quick, only the deadline watchdog ends it.
-    url = upstream.script("/trickle", Reply.trickle(50))
+    # Without a declared length, the cut-off body must not pass for a complete one.
+    url = upstream.script("/trickle", Reply.trickle(50, declared=declared))
     envelope, _ = envelope_of(run("GetRequestV2", url=url, context=FakeContext(remaining_ms=1_500)))
     assert masked(envelope) == failed("Timeout", 500)
 

@@ -82,9 +82,10 @@ class Reply:
         return cls(kind="close")
 
     @classmethod
-    def trickle(cls, size: int) -> Reply:
-        """Promise `size` bytes, then send one every 0.1 s."""
-        return cls(200, b"", "text/plain", kind="trickle", size=size)
+    def trickle(cls, size: int, declared: bool = True) -> Reply:
+        """Send `size` bytes, one every 0.1 s; with `declared=False` the body has no
+        length and ends when the connection closes."""
+        return cls(200, b"", "text/plain", kind="trickle" if declared else "trickle-unsized", size=size)
 
     @classmethod
     def stream(cls, size: int, content_type: str = "text/plain") -> Reply:
@@ -237,7 +238,10 @@ def _send_close(handler: _Handler, reply: Reply, upstream: Upstream) -> None:
 def _send_trickle(handler: _Handler, reply: Reply, upstream: Upstream) -> None:
     handler.send_response(200)
     handler.send_header("Content-Type", "text/plain")
-    handler.send_header("Content-Length", str(reply.size))
+    if reply.kind == "trickle":
+        handler.send_header("Content-Length", str(reply.size))
+    else:
+        handler.send_header("Connection", "close")
     handler.end_headers()
     for _ in range(reply.size):
         if upstream.released.wait(0.1):
@@ -267,6 +271,7 @@ _SENDERS: dict[str, Callable[[_Handler, Reply, Upstream], None]] = {
     "hang": _send_hang,
     "close": _send_close,
     "trickle": _send_trickle,
+    "trickle-unsized": _send_trickle,
     "stream": _send_stream,
 }
 

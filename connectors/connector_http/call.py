@@ -8,7 +8,7 @@ an envelope whose `error_code` a BPMN error boundary event can catch.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .arguments import HttpRequest, build_request
@@ -16,6 +16,9 @@ from .bodies import answer_size, decode_text, parse_body
 from .errors import HttpFailure
 from .redaction import CallLog
 from .settings import HttpSettings, deadline_from
+
+if TYPE_CHECKING:
+    from .fetch import Fetched  # a real import would load requests at discovery
 
 MIMETYPE = "application/json"
 
@@ -44,7 +47,7 @@ def perform(method: str, arguments: Mapping[str, Any], config: Any, *, version: 
         return _failed(unexpected, log, version)
 
 
-def _v2_result(request: HttpRequest, fetched: Any, log: CallLog) -> dict[str, Any]:
+def _v2_result(request: HttpRequest, fetched: Fetched, log: CallLog) -> dict[str, Any]:
     bodiless = request.method == "HEAD" or fetched.status in (204, 304)
     parsed = parse_body(fetched.content, fetched.content_type, bodiless=bodiless)
     error = None

@@ -15,6 +15,7 @@ SSL_ERROR = "SSLError"
 TOO_MANY_REDIRECTS = "TooManyRedirects"
 INVALID_REDIRECT = "InvalidRedirect"
 RESPONSE_TOO_LARGE = "ResponseTooLarge"
+CONTENT_DECODING_ERROR = "ContentDecodingError"
 # The names connector-http has always used (exception class names), kept so that
 # diagrams catching them still do.
 INVALID_JSON = "JSONDecodeError"

@@ -196,6 +196,11 @@ def _exchange(
         try:
             status = response.status_code
             content = _read_body(response, hop.method, settings.max_response_bytes, clock)
+            if guard.fired:
+                # A body that ends when the connection closes would look complete.
+                raise HttpFailure(
+                    errors.TIMEOUT, f"{origin(url)} was still sending when the command's deadline came."
+                )
         finally:
             response.close()
     except transport.DestinationRefused as refused:
@@ -267,7 +272,9 @@ def _transport_failure(error: BaseException, url: str, out_of_time: bool, elapse
     if isinstance(error, requests.exceptions.SSLError):
         return HttpFailure(errors.SSL_ERROR, f"TLS with {target} failed: {cause}.")
     if isinstance(error, requests.exceptions.ContentDecodingError):
-        return HttpFailure("ContentDecodingError", f"The body from {target} could not be decoded: {cause}.")
+        return HttpFailure(
+            errors.CONTENT_DECODING_ERROR, f"The body from {target} could not be decoded: {cause}."
+        )
     return HttpFailure(
         errors.CONNECTION_ERROR, f"The connection to {target} failed: {cause}.", retryable=True
     )

@@ -7,8 +7,8 @@ Imported on first use only: it loads requests and urllib3.
 - Every new connection resolves the host once, checks each address against the
   destination policy and connects to an address it checked; resolving again at
   connect time would let a DNS answer change in between (DNS rebinding).
-- A `CallGuard` watches the connections used during one command run and shuts
-  their sockets at the deadline, so a server trickling bytes cannot keep a read
+- A `CallGuard` watches the sockets used during one command run and shuts
+  them at the deadline, so a server trickling bytes cannot keep a read
   going past it (socket timeouts bound each wait, not their sum).
 """
 
@@ -29,6 +29,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.response import HTTPResponse
 from urllib3.util.connection import allowed_gai_family, create_connection
 
 from . import __version__
@@ -58,24 +59,25 @@ class CallGuard:
         self.policy = policy
         self.deadline = deadline
         self.fired = False
-        self._connections: list[HTTPConnection] = []
+        self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         self._token: contextvars.Token[CallGuard | None] | None = None
 
-    def watch(self, connection: HTTPConnection) -> None:
+    def watch(self, sock: socket.socket | None) -> None:
+        # Sockets, not connections: a response that ends when the connection closes
+        # keeps reading from a socket its connection has already let go of.
+        if sock is None:
+            return
         with self._lock:
-            if not any(known is connection for known in self._connections):
-                self._connections.append(connection)
+            if not any(known is sock for known in self._sockets):
+                self._sockets.append(sock)
 
     def _expire(self) -> None:
         with self._lock:
             self.fired = True
-            connections = list(self._connections)
-        for connection in connections:
-            sock = connection.sock
-            if sock is None:
-                continue
+            sockets = list(self._sockets)
+        for sock in sockets:
             # The plain socket's shutdown, also for TLS: it wakes a blocked read
             # without touching the TLS state the reading thread is using.
             with contextlib.suppress(OSError):  # already closed
@@ -103,10 +105,10 @@ _current_guard: contextvars.ContextVar[CallGuard | None] = contextvars.ContextVa
 )
 
 
-def _watch(connection: HTTPConnection) -> None:
+def _watch(sock: socket.socket | None) -> None:
     guard = _current_guard.get()
     if guard is not None:
-        guard.watch(connection)
+        guard.watch(sock)
 
 
 def _open_checked_socket(connection: HTTPConnection) -> socket.socket:
@@ -156,16 +158,20 @@ def _open_checked_socket(connection: HTTPConnection) -> socket.socket:
 
 
 class _GuardedHTTPConnection(HTTPConnection):
+    # Each step registers the socket it is about to block on. (A TLS handshake is
+    # bounded by the connect timeout only: its plain socket is detached by then.)
     def _new_conn(self) -> socket.socket:
-        return _open_checked_socket(self)
-
-    def connect(self) -> None:
-        _watch(self)  # before connecting: the TLS handshake is a read too
-        super().connect()
+        sock = _open_checked_socket(self)
+        _watch(sock)
+        return sock
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _watch(self)  # a kept-alive connection is used without connect()
+        _watch(self.sock)  # a kept-alive or TLS connection is already open here
         super().request(*args, **kwargs)
+
+    def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3 declares it
+        _watch(self.sock)
+        return super().getresponse()
 
 
 class _GuardedHTTPSConnection(_GuardedHTTPConnection, HTTPSConnection):
