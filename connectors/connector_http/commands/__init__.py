@@ -1,0 +1,1 @@
+"""The http commands, one class each; discovery lists every class defined here."""

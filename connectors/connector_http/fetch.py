@@ -1,0 +1,312 @@
+"""One command's HTTP exchange: attempts, redirects, timeouts and the body size limit.
+
+Imported on first use only (it loads requests). `fetch` returns the final
+upstream answer, whatever its status, or raises HttpFailure when there is none
+to return (refused destination, timeout, connection trouble, too large, ...).
+"""
+
+from __future__ import annotations
+
+import http.client
+import time
+from typing import NamedTuple
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3
+
+from . import errors, transport
+from .arguments import HttpRequest
+from .errors import HttpFailure
+from .redaction import CallLog, origin, safe_url
+from .settings import HttpSettings
+from .timing import Clock, backoff, retry_after_seconds
+
+MAX_REDIRECTS = 10
+_REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+_BODILESS_STATUSES = (204, 304)
+_CHUNK_BYTES = 64 * 1024
+# Headers that carry the caller's credentials: not sent on to another origin.
+_CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie")
+_BODY_HEADERS = ("content-type", "content-length", "content-encoding", "transfer-encoding")
+
+
+class Fetched(NamedTuple):
+    status: int
+    reason: str
+    headers: dict[str, str]
+    content: bytes
+    url: str
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+class _Hop(NamedTuple):
+    method: str
+    url: str
+    headers: dict[str, str]
+    params: list[tuple[str, str]]
+    body: bytes | None
+    auth: tuple[str, str] | None
+    redirected: bool = False
+
+
+def fetch(request: HttpRequest, settings: HttpSettings, deadline: float | None, log: CallLog) -> Fetched:
+    clock = Clock(deadline)
+    session = transport.session_for(settings.policy)
+    for note in request.notes:
+        log.add(note)
+    with transport.CallGuard(settings.policy, deadline) as guard:
+        attempt = 1
+        while True:
+            label = f" (attempt {attempt} of {request.attempts})" if request.attempts > 1 else ""
+            outcome: Fetched | HttpFailure
+            try:
+                outcome = _follow_redirects(session, request, settings, clock, guard, log, label)
+            except HttpFailure as failure:
+                outcome = failure
+            if attempt >= request.attempts:
+                break
+            retry = _retry_delay(outcome, attempt, settings)
+            if retry is None:
+                break
+            delay, why = retry
+            if isinstance(outcome, HttpFailure):
+                why = f"{why} ({outcome.message})"
+            if not clock.can_wait(delay):
+                log.add(f"not retrying after {why}: waiting {delay:.1f} s would pass the deadline")
+                break
+            log.add(f"retrying in {delay:.2f} s after {why}")
+            time.sleep(delay)
+            attempt += 1
+    if isinstance(outcome, HttpFailure):
+        raise outcome
+    return outcome
+
+
+def _retry_delay(
+    outcome: Fetched | HttpFailure, attempt: int, settings: HttpSettings
+) -> tuple[float, str] | None:
+    """(seconds to wait, why) when `outcome` is worth another attempt, else None."""
+    if isinstance(outcome, HttpFailure):
+        if not outcome.retryable:
+            return None
+        return backoff(attempt, settings.retry_backoff), outcome.error_code
+    if outcome.status != 429 and not 500 <= outcome.status <= 599:
+        return None
+    retry_after = retry_after_seconds(outcome.headers.get("retry-after"))
+    if retry_after is not None:
+        return retry_after, f"HTTP {outcome.status} with Retry-After {retry_after:g} s"
+    return backoff(attempt, settings.retry_backoff), f"HTTP {outcome.status}"
+
+
+def _follow_redirects(
+    session: requests.Session,
+    request: HttpRequest,
+    settings: HttpSettings,
+    clock: Clock,
+    guard: transport.CallGuard,
+    log: CallLog,
+    label: str,
+) -> Fetched:
+    """Redirects are followed here, not by requests, so each hop's destination is checked
+    and credentials are not carried to another origin."""
+    hop = _Hop(request.method, request.url, dict(request.headers), request.params, request.body, request.auth)
+    for _ in range(MAX_REDIRECTS + 1):
+        fetched = _exchange(session, hop, settings, clock, guard, log, label)
+        location = fetched.headers.get("location")
+        if fetched.status not in _REDIRECT_STATUSES or not location:
+            return fetched
+        hop = _next_hop(hop, fetched, location)
+        log.add(f"redirected ({fetched.status}) to {safe_url(hop.url)}")
+    raise HttpFailure(
+        errors.TOO_MANY_REDIRECTS, f"Gave up after {MAX_REDIRECTS} redirects, last to {safe_url(hop.url)}."
+    )
+
+
+def _next_hop(hop: _Hop, fetched: Fetched, location: str) -> _Hop:
+    url = urljoin(fetched.url, location.strip())
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise HttpFailure(
+            errors.INVALID_REDIRECT,
+            f"The upstream redirected ({fetched.status}) to a URL that is not http(s): {safe_url(url)}.",
+            http_status=fetched.status,
+        )
+    method, body, headers = hop.method, hop.body, dict(hop.headers)
+    # What clients have always done: 303 (and 301/302 after a POST) fetch the new URL with GET.
+    if (fetched.status == 303 and method != "HEAD") or (fetched.status in (301, 302) and method == "POST"):
+        method, body = "GET", None
+        headers = {name: value for name, value in headers.items() if name.lower() not in _BODY_HEADERS}
+    auth = hop.auth
+    if not _same_origin(hop.url, url):
+        headers = {name: value for name, value in headers.items() if name.lower() not in _CREDENTIAL_HEADERS}
+        auth = None
+    return _Hop(method, url, headers, [], body, auth, redirected=True)
+
+
+def _same_origin(first: str, second: str) -> bool:
+    a, b = urlsplit(first), urlsplit(second)
+    if a.hostname != b.hostname:
+        return False
+    if (a.scheme, a.port) == (b.scheme, b.port):
+        return True
+    # An upgrade from http to https on the standard ports is the same site (as requests decides).
+    return a.scheme == "http" and b.scheme == "https" and a.port in (None, 80) and b.port in (None, 443)
+
+
+def _exchange(
+    session: requests.Session,
+    hop: _Hop,
+    settings: HttpSettings,
+    clock: Clock,
+    guard: transport.CallGuard,
+    log: CallLog,
+    label: str,
+) -> Fetched:
+    left = clock.left()
+    if clock.expired():
+        raise HttpFailure(
+            errors.TIMEOUT, f"No time was left to call {origin(hop.url)} before the command's deadline."
+        )
+    connect_timeout = settings.connect_timeout if left is None else min(settings.connect_timeout, left)
+    read_timeout = settings.read_timeout if left is None else min(settings.read_timeout, left)
+    try:
+        prepared = session.prepare_request(
+            requests.Request(
+                hop.method, hop.url, headers=hop.headers, params=hop.params, data=hop.body, auth=hop.auth
+            )
+        )
+    except (requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader, ValueError) as error:
+        raise HttpFailure(
+            errors.INVALID_ARGUMENT, f"The request cannot be sent: {error}", http_status=400
+        ) from None
+    url = prepared.url or hop.url
+    log.add(f"{hop.method} {safe_url(url)}{label}")
+    started = time.monotonic()
+    try:
+        response = session.send(
+            prepared,
+            stream=True,
+            timeout=(connect_timeout, read_timeout),
+            allow_redirects=False,
+            verify=settings.ca_bundle or True,
+        )
+        try:
+            status = response.status_code
+            content = _read_body(response, hop.method, settings.max_response_bytes, clock)
+            if guard.fired:
+                # A body that ends when the connection closes would look complete.
+                raise HttpFailure(
+                    errors.TIMEOUT, f"{origin(url)} was still sending when the command's deadline came."
+                )
+        finally:
+            response.close()
+    except transport.DestinationRefused as refused:
+        where = "the redirect to " if hop.redirected else ""
+        raise HttpFailure(
+            errors.DESTINATION_NOT_ALLOWED,
+            f"Refused {where}{origin(url)}: {refused.reason}. "
+            "Add it to HTTP_CONNECTOR_ALLOWED_HOSTS if this connector should reach it.",
+            http_status=403,
+        ) from None
+    except HttpFailure:
+        raise
+    except (
+        requests.RequestException,
+        urllib3.exceptions.HTTPError,
+        http.client.HTTPException,
+        OSError,
+    ) as error:
+        raise _transport_failure(
+            error, url, guard.fired or clock.expired(), time.monotonic() - started
+        ) from None
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    elapsed_ms = (time.monotonic() - started) * 1000
+    log.add(
+        f"-> {status} {response.reason or ''}".rstrip()
+        + f" ({headers.get('content-type', 'no content type')}, {len(content)} bytes) in {elapsed_ms:.0f} ms"
+    )
+    return Fetched(status, response.reason or "", headers, content, url)
+
+
+def _read_body(response: requests.Response, method: str, limit: int, clock: Clock) -> bytes:
+    """The whole body, refused as soon as it passes `limit` bytes, so a huge one is never held."""
+    if method == "HEAD" or response.status_code in _BODILESS_STATUSES:
+        return b""
+    declared = response.headers.get("Content-Length", "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(f"{int(declared)} bytes", limit)
+    content = bytearray()
+    for chunk in response.iter_content(_CHUNK_BYTES):
+        content += chunk
+        if len(content) > limit:
+            raise _too_large(f"more than {limit} bytes", limit)
+        if clock.expired():
+            raise HttpFailure(
+                errors.TIMEOUT, "The command's deadline passed while reading the upstream body."
+            )
+    return bytes(content)
+
+
+def _too_large(size: str, limit: int) -> HttpFailure:
+    return HttpFailure(
+        errors.RESPONSE_TOO_LARGE,
+        f"The upstream body is {size}; this connector returns at most {limit} "
+        "(HTTP_CONNECTOR_MAX_RESPONSE_BYTES).",
+    )
+
+
+def _transport_failure(error: BaseException, url: str, out_of_time: bool, elapsed: float) -> HttpFailure:
+    target = origin(url)
+    cause = _root_cause(error)
+    if out_of_time:
+        return HttpFailure(
+            errors.TIMEOUT, f"{target} did not answer before the command's deadline ({elapsed:.1f} s)."
+        )
+    if _is_timeout(error):
+        return HttpFailure(
+            errors.TIMEOUT, f"{target} did not answer in time ({elapsed:.1f} s): {cause}.", retryable=True
+        )
+    if isinstance(error, requests.exceptions.SSLError):
+        return HttpFailure(errors.SSL_ERROR, f"TLS with {target} failed: {cause}.")
+    if isinstance(error, requests.exceptions.ContentDecodingError):
+        return HttpFailure(
+            errors.CONTENT_DECODING_ERROR, f"The body from {target} could not be decoded: {cause}."
+        )
+    return HttpFailure(
+        errors.CONNECTION_ERROR, f"The connection to {target} failed: {cause}.", retryable=True
+    )
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """`error` and every exception it wraps (causes, contexts, urllib3's reasons, args)."""
+    seen: list[BaseException] = []
+    pending = [error]
+    while pending and len(seen) < 20:
+        current = pending.pop(0)
+        if any(current is known for known in seen):
+            continue
+        seen.append(current)
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        pending += [item for item in linked if isinstance(item, BaseException)]
+    return seen
+
+
+def _is_timeout(error: BaseException) -> bool:
+    timeouts = (TimeoutError, requests.exceptions.Timeout, urllib3.exceptions.TimeoutError)
+    return any(
+        # urllib3 makes "connection refused" a subclass of its connect timeout, for old callers.
+        isinstance(item, timeouts) and not isinstance(item, urllib3.exceptions.NewConnectionError)
+        for item in _chain(error)
+    )
+
+
+def _root_cause(error: BaseException) -> str:
+    """The innermost socket- or protocol-level message: says what happened, and unlike
+    the wrappers' messages holds no URL (whose query could hold a secret)."""
+    for item in reversed(_chain(error)):
+        if type(item).__module__ in ("builtins", "socket", "ssl", "http.client") and str(item):
+            return f"{type(item).__name__}: {item}"
+    return type(error).__name__

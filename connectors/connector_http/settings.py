@@ -1,0 +1,145 @@
+"""The connector's settings (`HTTP_CONNECTOR_*`), read at call time.
+
+They come from the proxy's `config` mapping when it has them, else from the
+environment, so the connector behaves the same in the Lambda proxy (whose config
+is the environment) and in the Flask reference proxy (whose config is not).
+`SETTINGS` is the documented list: docs/http.md is checked against it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, TypeVar
+
+from .destinations import HostList, Policy
+from .errors import configuration_error
+
+DEADLINE_KEY = "CONNECTOR_PROXY_DEADLINE"
+RUNTIME_API_KEY = "AWS_LAMBDA_RUNTIME_API"
+
+# Lambda returns at most 6 MiB; keep room for the status line, headers and the
+# proxy's own wrapping around the envelope.
+DEFAULT_MAX_RESPONSE_BYTES = 6 * 1024 * 1024 - 256 * 1024
+
+
+class Setting(NamedTuple):
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "HTTP_CONNECTOR_ALLOWED_HOSTS",
+        "(unset)",
+        "Comma-separated destinations opened on purpose although the default guard refuses them: "
+        "host names, `*.example.com` wildcards, IP addresses and CIDR ranges; `*` opens everything "
+        "except the Lambda Runtime API.",
+    ),
+    Setting(
+        "HTTP_CONNECTOR_DENIED_HOSTS",
+        "(unset)",
+        "Comma-separated destinations always refused, in the same syntax; wins over the allowed list. "
+        "Use it to close private ranges (e.g. `10.0.0.0/8`), which are allowed by default.",
+    ),
+    Setting(
+        "HTTP_CONNECTOR_MAX_RESPONSE_BYTES",
+        str(DEFAULT_MAX_RESPONSE_BYTES),
+        "Largest answer returned, in bytes: the upstream body is not read past it, and the result "
+        "envelope, measured as Lambda carries it, must fit in it; otherwise `ResponseTooLarge`.",
+    ),
+    Setting(
+        "HTTP_CONNECTOR_CONNECT_TIMEOUT",
+        "10",
+        "Seconds to wait for a TCP/TLS connection, further bounded by the time the proxy has left.",
+    ),
+    Setting(
+        "HTTP_CONNECTOR_READ_TIMEOUT",
+        "60",
+        "Seconds to wait for the upstream between bytes, further bounded by the time the proxy has left.",
+    ),
+    Setting(
+        "HTTP_CONNECTOR_CA_BUNDLE",
+        "(unset: the bundled public CAs)",
+        "Path to a PEM file of CA certificates to verify HTTPS upstreams with instead of the public "
+        "ones, for internal services with a private CA. (`REQUESTS_CA_BUNDLE` is not read.)",
+    ),
+    Setting(
+        "HTTP_CONNECTOR_RETRY_BACKOFF",
+        "1",
+        "Seconds before the first retry when `attempts` > 1; doubled for each further retry "
+        "(at most 10 s), with jitter. A `Retry-After` header from the upstream wins.",
+    ),
+)
+
+_DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
+
+
+class HttpSettings(NamedTuple):
+    policy: Policy
+    max_response_bytes: int
+    connect_timeout: float
+    read_timeout: float
+    retry_backoff: float
+    ca_bundle: str | None = None
+
+    @classmethod
+    def from_config(cls, config: Any) -> HttpSettings:
+        runtime_api = read_setting(config, RUNTIME_API_KEY)
+        return cls(
+            policy=Policy(
+                allowed=HostList.parse(
+                    read_setting(config, "HTTP_CONNECTOR_ALLOWED_HOSTS"), "HTTP_CONNECTOR_ALLOWED_HOSTS"
+                ),
+                denied=HostList.parse(
+                    read_setting(config, "HTTP_CONNECTOR_DENIED_HOSTS"), "HTTP_CONNECTOR_DENIED_HOSTS"
+                ),
+                runtime_api=Policy.parse_runtime_api(runtime_api),
+            ),
+            max_response_bytes=_number(config, "HTTP_CONNECTOR_MAX_RESPONSE_BYTES", int, minimum=1),
+            connect_timeout=_number(config, "HTTP_CONNECTOR_CONNECT_TIMEOUT", float, minimum=0.001),
+            read_timeout=_number(config, "HTTP_CONNECTOR_READ_TIMEOUT", float, minimum=0.001),
+            retry_backoff=_number(config, "HTTP_CONNECTOR_RETRY_BACKOFF", float, minimum=0.0),
+            ca_bundle=_ca_bundle(config),
+        )
+
+
+def read_setting(config: Any, name: str) -> str | None:
+    value = config.get(name) if isinstance(config, Mapping) else None
+    if value is None:
+        value = os.environ.get(name)
+    return None if value is None else str(value)
+
+
+def deadline_from(config: Any) -> float | None:
+    """Epoch seconds by which the command must have answered, if the proxy set one."""
+    value = config.get(DEADLINE_KEY) if isinstance(config, Mapping) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+Number = TypeVar("Number", int, float)
+
+
+def _number(config: Any, name: str, kind: Callable[[str], Number], *, minimum: Number) -> Number:
+    raw = (read_setting(config, name) or "").strip() or _DEFAULTS[name]
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or value < minimum:
+        unit = "a whole number" if kind is int else "a number"
+        raise configuration_error(f"{name} must be {unit} of at least {minimum}, not {raw!r}.")
+    return value
+
+
+def _ca_bundle(config: Any) -> str | None:
+    path = (read_setting(config, "HTTP_CONNECTOR_CA_BUNDLE") or "").strip()
+    if not path:
+        return None
+    if not os.path.isfile(path):
+        raise configuration_error(f"HTTP_CONNECTOR_CA_BUNDLE names {path!r}, which is not a file.")
+    return path
