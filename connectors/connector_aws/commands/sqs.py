@@ -43,8 +43,9 @@ class SqsSendMessage(AwsCommand):
         dedup_id = optional_text("message_deduplication_id", self.message_deduplication_id)
         if dedup_id:
             params["MessageDeduplicationId"] = dedup_id
-        if self.delay_seconds not in (None, ""):
-            params["DelaySeconds"] = integer("delay_seconds", self.delay_seconds, 0, 0, 900)
+        delay: Any = self.delay_seconds  # forms send "" for an empty field, whatever the annotation says
+        if delay not in (None, ""):
+            params["DelaySeconds"] = integer("delay_seconds", delay, 0, 0, 900)
         attributes = message_attributes("message_attributes", self.message_attributes)
         if attributes:
             params["MessageAttributes"] = attributes
