@@ -512,6 +512,51 @@ def test_connectors_txt_vendors_a_local_connector_package(
     assert body_of(answer)["command_response"]["body"] == {"hello": "Lambda"}
 
 
+def test_a_connector_that_cannot_import_in_the_archive_stops_the_build(
+    tmp_path: Path, target_python: Interpreter | None
+) -> None:
+    require(target_python)
+    write_tree(
+        tmp_path / "connectors",
+        {
+            "connector_needy/__init__.py": "",
+            "connector_needy/commands/__init__.py": "",
+            "connector_needy/commands/do.py": """
+                from spiffworkflow_connector_command.command_interface import ConnectorCommand
+
+
+                class Do(ConnectorCommand):
+                    pass
+            """,
+        },
+    )
+    done = run_build(tmp_path, "--connectors-dir", str(tmp_path / "connectors"), "--precompile", "0")
+    assert done.returncode == 1
+    assert "No module named 'spiffworkflow_connector_command'" in done.stderr
+    assert "list the package that provides that module in connectors.txt" in done.stderr
+    assert "Traceback" not in done.stderr.split("make zip: error:")[-1]
+    assert not (tmp_path / "dist" / TARGET.archive_name).exists()
+
+
+def test_a_connector_needing_boto3_at_import_is_noted_not_refused(
+    tmp_path: Path, target_python: Interpreter | None
+) -> None:
+    require(target_python)
+    write_tree(
+        tmp_path / "connectors",
+        {
+            "connector_cloudy/__init__.py": "",
+            "connector_cloudy/commands/__init__.py": "",
+            "connector_cloudy/commands/put.py": "import boto3\n\n\nclass Put:\n    pass\n",
+        },
+    )
+    done = run_build(tmp_path, "--connectors-dir", str(tmp_path / "connectors"), "--precompile", "0")
+    assert done.returncode == 0, done.stderr
+    assert "connector_cloudy.commands.put imports boto3 when loaded; the Lambda runtime provides it" in (
+        done.stdout
+    )
+
+
 def test_without_the_target_python_it_builds_without_bytecode_and_says_so(tmp_path: Path) -> None:
     if find_python("3.14") is not None:
         pytest.skip("Python 3.14 is installed here, so the missing-interpreter path cannot be shown")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,6 +78,7 @@ class Build:
     distributions: list[Distribution]
     connector_entries: list[str]
     precompile: bool
+    bundle_boto3: bool
     bytecode: CompileResult | None
     unpinned: list[str]
 
@@ -133,6 +135,7 @@ def build(args: argparse.Namespace) -> Build:
         vendored.distributions,
         connector_entries,
         args.precompile,
+        args.bundle_boto3,
         bytecode,
         unpinned,
     )
@@ -198,7 +201,9 @@ def report(result: Build) -> None:
 
 
 def _commands_line(result: Build, listing: CommandListing) -> str:
-    text = ", ".join(listing.ids) or "none (connectors/ is empty and connectors.txt lists none)"
+    text = ", ".join(listing.ids)
+    if not text:
+        text = "none" if listing.failures else "none (no connector packages in connectors/ or connectors.txt)"
     if result.python is None:
         text += f" (checked with Python {sys.version.split()[0]}, not the target version)"
     return text
@@ -209,12 +214,26 @@ def _commands(result: Build) -> CommandListing:
     return list_commands(result.archive, checker)
 
 
+# Importable on Lambda without being in the archive: the Python runtime ships them.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil")
+
+
 def _check_listing(result: Build, listing: CommandListing) -> None:
+    failures = []
     for failure in listing.failures:
+        missing = re.search(r"No module named '([^'.]+)", failure)
+        if missing and missing.group(1) in RUNTIME_PROVIDED and not result.bundle_boto3:
+            print(
+                f"  note: {failure.split(':')[0]} imports {missing.group(1)} when loaded; the Lambda "
+                "runtime provides it, so its commands are not listed here (and cold starts pay for "
+                "that import)"
+            )
+            continue
+        failures.append(failure)
         warn(f"a connector failed to load in the archive, its commands are missing: {failure}")
-        if "No module named" in failure:
+        if missing:
             warn("  list the package that provides that module in connectors.txt")
-    if listing.error is None and not listing.failures:
+    if listing.error is None and not failures:
         return
     # Only an import by the target Python on a machine like Lambda's is proof of a broken archive.
     trustworthy = result.python is not None and result.runtime.host_can_run_binaries()
@@ -224,7 +243,8 @@ def _check_listing(result: Build, listing: CommandListing) -> None:
         else ("some connectors failed to load in the archive (see above)")
     )
     if trustworthy:
-        raise BuildError(problem)
+        result.archive.unlink()  # nobody should deploy an archive known to be broken
+        raise BuildError(f"{problem}; {_shown_path(result.archive)} was not kept.")
     warn(problem + "\n(checked on a machine unlike the target runtime; it may still work on Lambda)")
 
 
