@@ -581,11 +581,14 @@ def test_unreachable_package_index_is_a_clear_error(tmp_path: Path) -> None:
         PIP_RETRIES="1",
         PIP_TIMEOUT="5",
     )
+    stale = tmp_path / "dist" / TARGET.archive_name
+    stale.parent.mkdir()
+    stale.write_bytes(b"an archive from an earlier build")
     done = run_build(tmp_path, "--precompile", "0", env=env)
     assert done.returncode == 1
     assert "could not reach the package index" in done.stderr
     assert "Traceback" not in done.stderr
-    assert not (tmp_path / "dist").exists()
+    assert not stale.exists(), "a failed build left an archive that looks like its result"
 
 
 # --- small pieces -----------------------------------------------------------------------------

@@ -95,6 +95,9 @@ def build(args: argparse.Namespace) -> Build:
     for stale in (root, work):
         shutil.rmtree(stale, ignore_errors=True)
     work.mkdir(parents=True)
+    archive = args.dist_dir / runtime.archive_name
+    # A failed build must not leave the previous archive looking like its result.
+    archive.unlink(missing_ok=True)
 
     step(f"Vendoring dependencies for {runtime.describe()} (pip of {pip_python})")
     vendored = vendor(
@@ -122,7 +125,6 @@ def build(args: argparse.Namespace) -> Build:
         raise BuildError(f"These files would not load on {runtime.describe()}:\n{shown}{more}")
 
     unpinned = vendored.unpinned()  # before the prepared connectors.txt goes with `work`
-    archive = args.dist_dir / runtime.archive_name
     step(f"Writing {archive}")
     write_archive(root, archive)
     shutil.rmtree(work, ignore_errors=True)

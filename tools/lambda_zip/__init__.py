@@ -4,7 +4,7 @@ target    which Lambda runtime we build for (wheel tags, glibc, the Python to co
 vendor    pip puts the runtime dependencies for that target into the staging directory
 sources   the project's own code and connectors/ copied next to them
 bytecode  __pycache__ compiled by the target Python, reproducibly
-platform  checks that nothing in the staging directory is built for another platform
+platform_check  finds anything in the staging directory built for another platform
 archive   the deterministic zip
 summary   sizes against Lambda's limits, largest packages, the commands the archive offers
 """
