@@ -181,10 +181,14 @@ def test_summary_names_runtime_sizes_and_the_sha256_aws_shows(built: Built) -> N
 def test_summary_lists_the_commands_of_the_projects_connectors(built: Built) -> None:
     match = re.search(r"^  commands \((\d+)\)\s+(.*)$", built.stdout, re.MULTILINE)
     assert match, built.stdout
+    ids = [] if match.group(2).startswith("none") else match.group(2).split(", ")
+    assert int(match.group(1)) == len(ids)
+    connectors = PROJECT / "connectors"
+    for package in sorted(connectors.glob("connector_*/commands")):
+        display_name = package.parent.name.removeprefix("connector_")
+        assert any(i.startswith(f"{display_name}/") for i in ids), f"no {display_name} commands listed"
     if HAS_HTTP_CONNECTOR:
-        assert "http/GetRequestV2" in match.group(2).split(", ")
-    else:
-        assert match.group(1) == "0"
+        assert "http/GetRequestV2" in ids
 
 
 # --- what is in the archive ---------------------------------------------------------------
