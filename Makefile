@@ -1,5 +1,5 @@
 # SpiffArena connector proxy on AWS Lambda.
-#   make zip    build the deployable archive into dist/
+#   make zip    build the deployable archive into dist/ (needs only python3 and pip)
 #   make test   linters + tests (creates .venv on first use)
 #   make serve  run the handler locally on http://127.0.0.1:$(PORT)
 #   make lint   ruff + mypy only
@@ -9,6 +9,16 @@ VENV ?= .venv
 VENV_PY := $(VENV)/bin/python
 PORT ?= 7004
 HOST ?= 127.0.0.1
+# Function timeout the local context reports (make serve), in seconds.
+TIMEOUT ?= 30
+
+# make zip: the Lambda runtime to build for, and what goes in (see README, "make zip").
+# Plain `=`: some images export PYTHON_VERSION=3.12.4 or ARCH=amd64 for other purposes;
+# `make zip PYTHON_VERSION=3.12` on the command line still wins.
+PYTHON_VERSION = 3.13
+ARCH = x86_64
+BUNDLE_BOTO3 ?= 0
+PRECOMPILE ?= 1
 
 .PHONY: test lint serve zip clean
 
@@ -29,7 +39,12 @@ test: lint
 	$(VENV_PY) -m pytest $(PYTEST_ARGS)
 
 serve: $(VENV)/.installed
-	$(VENV_PY) -m spiff_lambda_proxy serve --host $(HOST) --port $(PORT)
+	$(VENV_PY) -m spiff_lambda_proxy serve --host $(HOST) --port $(PORT) --timeout $(TIMEOUT)
+
+# Not the .venv: a fresh machine with python3 (and its pip) builds the archive.
+zip:
+	$(PYTHON) -m tools.build_zip --python-version $(PYTHON_VERSION) --arch $(ARCH) \
+		--bundle-boto3 $(BUNDLE_BOTO3) --precompile $(PRECOMPILE)
 
 clean:
 	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache

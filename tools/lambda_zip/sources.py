@@ -1,0 +1,62 @@
+"""The project's own code, copied into the archive root next to the vendored packages.
+
+Locally `lambda_function` puts `connectors/` on sys.path; in the archive its
+packages sit at the root instead, so `connector_*` are top-level modules in both.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from . import BuildError
+
+HANDLER_MODULE = "lambda_function.py"
+PROXY_PACKAGE = "spiff_lambda_proxy"
+CONNECTORS_DIR = "connectors"
+
+# Never shipped: tests, caches, editor and VCS files, packaging leftovers.
+_SKIPPED_NAMES = frozenset({"__pycache__", "tests", "test", "conftest.py", "build", "dist"})
+_SKIPPED_SUFFIXES = (".pyc", ".pyo", ".egg-info", ".orig", ".rej", ".swp", "~")
+
+
+def copy_sources(project: Path, root: Path, connectors_dir: Path | None) -> list[str]:
+    """Copy the handler, the proxy package and connectors/; return the connector entries copied."""
+    _place(project / HANDLER_MODULE, root / HANDLER_MODULE, "the project")
+    _place(project / PROXY_PACKAGE, root / PROXY_PACKAGE, "the project")
+    copied = []
+    if connectors_dir is not None and connectors_dir.is_dir():
+        for entry in sorted(connectors_dir.iterdir()):
+            if not _importable(entry) or _skipped(entry):
+                continue  # READMEs and the like: not on sys.path as modules, so not needed
+            _place(entry, root / entry.name, f"{CONNECTORS_DIR}/")
+            copied.append(entry.name)
+    return copied
+
+
+def _importable(entry: Path) -> bool:
+    if entry.is_dir():
+        return entry.name.isidentifier()
+    return entry.suffix == ".py" and entry.stem.isidentifier()
+
+
+def _skipped(path: Path) -> bool:
+    return path.name.startswith(".") or path.name in _SKIPPED_NAMES or path.name.endswith(_SKIPPED_SUFFIXES)
+
+
+def _place(source: Path, destination: Path, origin: str) -> None:
+    if not source.exists():
+        raise BuildError(f"{source} is missing; run make zip from a complete checkout.")
+    if destination.exists():
+        raise BuildError(
+            f"{destination.name} from {origin} has the same name as a vendored package; two modules "
+            "cannot share a top-level name in the archive. Remove one of them (connectors.txt or "
+            "connectors/)."
+        )
+    if source.is_file():
+        shutil.copyfile(source, destination)
+        return
+    destination.mkdir()
+    for child in sorted(source.iterdir()):
+        if not _skipped(child):
+            _place(child, destination / child.name, origin)

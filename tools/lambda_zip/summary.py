@@ -1,0 +1,161 @@
+"""What the built archive is: sizes against Lambda's limits, its biggest parts, its commands.
+
+The commands are listed by the archive itself: it is unpacked into an empty
+directory and imported by the target Python with only that directory on
+sys.path, the way Lambda loads /var/task, and asked for `/v1/commands`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from . import BuildError
+from .vendor import Distribution
+
+MB = 1024 * 1024
+# Lambda's limits for a function deployed from a .zip file.
+DIRECT_UPLOAD_LIMIT = 50 * MB
+UNPACKED_LIMIT = 250 * MB
+
+# Runs inside the target Python with the unpacked archive as argv[1]; prints one JSON line.
+_COMMANDS_SCRIPT = """
+import json, sys, traceback
+sys.path.insert(0, sys.argv[1])
+class Context:
+    aws_request_id = "make-zip-check"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:spiff-connector-proxy"
+    function_name = "spiff-connector-proxy"
+    def get_remaining_time_in_millis(self):
+        return 30000
+event = {
+    "version": "2.0", "routeKey": "$default", "rawPath": "/v1/commands", "rawQueryString": "",
+    "headers": {"accept": "application/json"}, "isBase64Encoded": False,
+    "requestContext": {"http": {"method": "GET", "path": "/v1/commands"}, "stage": "$default",
+                       "requestId": "make-zip-check", "domainName": "check.lambda-url.local"},
+}
+try:
+    import lambda_function
+    from spiff_lambda_proxy.registry import registry
+    answer = lambda_function.lambda_handler(event, Context())
+    ids = [c["id"] for c in json.loads(answer["body"])] if answer["statusCode"] == 200 else []
+    report = {"status": answer["statusCode"], "ids": ids,
+              "failures": [f.summary() for f in registry().failures]}
+except BaseException:
+    report = {"error": traceback.format_exc()}
+print()
+print(json.dumps(report))
+"""
+
+
+@dataclass
+class CommandListing:
+    checked_with: str
+    ids: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def list_commands(archive: Path, python: str, timeout: float = 180) -> CommandListing:
+    """Unpack `archive` into an empty directory and ask it for `/v1/commands` with `python`."""
+    with tempfile.TemporaryDirectory(prefix="task-root-") as task_root:
+        with zipfile.ZipFile(archive) as opened:
+            opened.extractall(task_root)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LC_ALL": "C.UTF-8",
+            "LAMBDA_TASK_ROOT": task_root,
+            "AWS_LAMBDA_FUNCTION_NAME": "spiff-connector-proxy",
+            "AWS_REGION": "us-east-1",
+        }
+        # -I: no user site, no PYTHON* variables, no cwd on sys.path; -S: none of that
+        # installation's site-packages; -B: the task root is read-only on Lambda.
+        done = subprocess.run(
+            [python, "-I", "-S", "-B", "-c", _COMMANDS_SCRIPT, task_root],
+            cwd=task_root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    listing = CommandListing(checked_with=python)
+    lines = done.stdout.strip().splitlines()
+    try:
+        report = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        listing.error = (done.stderr or done.stdout).strip()[-3000:] or f"exit status {done.returncode}"
+        return listing
+    if "error" in report:
+        listing.error = report["error"]
+    elif report["status"] != 200:
+        listing.error = f"/v1/commands answered {report['status']}"
+    else:
+        listing.ids = report["ids"]
+    listing.failures = report.get("failures", [])
+    return listing
+
+
+@dataclass(frozen=True)
+class Sizes:
+    zipped: int
+    unpacked: int
+    # (what, unpacked bytes), largest first.
+    parts: list[tuple[str, int]]
+
+
+def measure(archive: Path, distributions: list[Distribution], connector_entries: list[str]) -> Sizes:
+    owners = {top: f"{d.name} {d.version}" for d in distributions for top in d.top_level}
+    for entry in connector_entries:
+        owners[entry] = f"{PurePosixPath(entry).stem} (connectors/)"
+    parts: dict[str, int] = {}
+    with zipfile.ZipFile(archive) as opened:
+        infos = opened.infolist()
+    for info in infos:
+        if info.is_dir():
+            continue
+        owner = owners.get(_top_level(info.filename), "this project")
+        parts[owner] = parts.get(owner, 0) + info.file_size
+    return Sizes(
+        zipped=archive.stat().st_size,
+        unpacked=sum(info.file_size for info in infos),
+        parts=sorted(parts.items(), key=lambda item: (-item[1], item[0])),
+    )
+
+
+def _top_level(name: str) -> str:
+    parts = name.split("/")
+    if parts[0] == "__pycache__" and len(parts) == 2:
+        # Bytecode of a top-level module: charge it to that module.
+        return parts[1].split(".", 1)[0] + ".py"
+    return parts[0]
+
+
+def check_limits(sizes: Sizes, archive: Path) -> None:
+    if sizes.unpacked > UNPACKED_LIMIT:
+        raise BuildError(
+            f"{archive} unpacks to {megabytes(sizes.unpacked)}, more than Lambda's "
+            f"{megabytes(UNPACKED_LIMIT)} limit for a function and its layers: Lambda will refuse it. "
+            "Remove connectors you do not use (connectors.txt), build without BUNDLE_BOTO3, or "
+            "without bytecode (PRECOMPILE=0)."
+        )
+    if sizes.zipped > DIRECT_UPLOAD_LIMIT:
+        raise BuildError(
+            f"{archive} is {megabytes(sizes.zipped)}, more than the {megabytes(DIRECT_UPLOAD_LIMIT)} "
+            "Lambda accepts as a direct upload. It is still valid through S3 (upload it to a bucket "
+            "and deploy with --s3-bucket/--s3-key); or make it smaller by removing connectors you "
+            "do not use or BUNDLE_BOTO3."
+        )
+
+
+def megabytes(size: int) -> str:
+    return f"{size / MB:.1f} MB"
+
+
+def percent(size: int, limit: int) -> str:
+    return f"{100 * size / limit:.0f}%"
