@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from .errors import ConfigurationError, Unauthorized
 from .messages import Request
+from .settings import Settings
 
 API_KEY_HEADER = "Spiff-Connector-Proxy-Api-Key"
+
+
+def expected_api_key(settings: Settings) -> str | None:
+    """The key callers must send: from the environment, or read from a secret store; None: open."""
+    if settings.api_key_secret is None:
+        return settings.api_key
+    if settings.api_key is not None:
+        raise ConfigurationError(
+            "Both CONNECTOR_PROXY_API_KEY and CONNECTOR_PROXY_API_KEY_SECRET are set; keep only one "
+            "(the secret, in production)."
+        )
+    from . import secret_store  # only deployments that keep the key in AWS pay for boto3
+
+    return secret_store.api_key(settings.api_key_secret, settings.api_key_secret_ttl)
 
 
 def check_api_key(request: Request, expected: str | None) -> None:

@@ -148,7 +148,7 @@ def check_callback_url(url: str, settings: BackgroundSettings, proxy_settings: S
                 error_code="callback_url_not_allowed",
             )
         return
-    if settings.callback_api_key and not (proxy_settings.api_key or "").strip():
+    if settings.callback_api_key and not proxy_settings.authenticates_callers:
         # Anyone who can reach the proxy could otherwise have the key sent to their own server.
         raise ConfigurationError(
             "Background runs send SPIFFARENA_CALLBACK_API_KEY to the callback URL in the request, and "

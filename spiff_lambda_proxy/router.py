@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from . import cors
-from .auth import check_api_key
+from .auth import check_api_key, expected_api_key
 from .errors import MethodNotAllowed, NotFound
 from .messages import Request, Response
 from .registry import Registry
@@ -84,7 +84,7 @@ class Router:
             )
         route, params = chosen
         if route.protected:
-            check_api_key(request, settings.api_key)
+            check_api_key(request, expected_api_key(settings))
         response = route.view(request, Call(settings, registry, lambda_context, params))
         if request.method == "HEAD":
             response.body = b""

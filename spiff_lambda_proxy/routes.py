@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from . import background, runner
+from .auth import expected_api_key
 from .budget import deadline
 from .messages import Request, Response
 from .router import Call, Router
@@ -75,9 +76,14 @@ def do_command(request: Request, call: Call) -> Response:
     invocation = runner.prepare(
         call.registry, call.path_params["plugin"], call.path_params["command"], request
     )
-    background_settings = BackgroundSettings.from_environ()
+    background_settings = BackgroundSettings.from_environ(api_key=_secret_api_key(call))
     if background.wanted(invocation, background_settings):
         return background.start(
             invocation, call.lambda_context, background_settings, call.settings, request.request_id
         )
     return runner.run(invocation, deadline(call.lambda_context, request.source))
+
+
+def _secret_api_key(call: Call) -> str | None:
+    """The API key read from a secret store (it signs background tasks); None when none is configured."""
+    return expected_api_key(call.settings) if call.settings.api_key_secret is not None else None

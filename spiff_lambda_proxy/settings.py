@@ -27,7 +27,24 @@ SETTINGS: tuple[Setting, ...] = (
         "When set, `/v1/commands`, `/v1/auths`, `/v1/diagnostics` and `/v1/do/...` require the header "
         "`Spiff-Connector-Proxy-Api-Key` with this value (SpiffArena sends it when "
         "`SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_API_KEY` is set). Set but empty is a "
-        "configuration error: protected routes answer 500 until it is fixed.",
+        "configuration error: protected routes answer 500 until it is fixed. Plain text in the function's "
+        "configuration: fine for a trial; in production use `CONNECTOR_PROXY_API_KEY_SECRET`.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_API_KEY_SECRET",
+        "(unset)",
+        "Where the API key is stored instead: the ARN of a Secrets Manager secret, the ARN of an SSM "
+        "parameter (SecureString), an SSM parameter name starting with `/`, or a Secrets Manager secret "
+        "name. Read at run time with the function's role (`secretsmanager:GetSecretValue` or "
+        "`ssm:GetParameter`), never logged. The value is the key as plain text, or a JSON object with an "
+        "`api_key` field. Set either this or `CONNECTOR_PROXY_API_KEY`, not both.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_API_KEY_SECRET_TTL_SECONDS",
+        "300",
+        "How long the key read from `CONNECTOR_PROXY_API_KEY_SECRET` is reused before it is read again, "
+        "so a rotated key takes effect within this time. If AWS cannot be reached the last key read is "
+        "kept.",
     ),
     Setting(
         "CONNECTOR_PROXY_CORS_ORIGINS",
@@ -62,10 +79,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "CONNECTOR_PROXY_TASK_SECRET",
-        "(unset: `CONNECTOR_PROXY_API_KEY` is used)",
+        "(unset: the proxy's API key is used)",
         "Secret that signs (HMAC-SHA256) the event a background task is handed over in; events with "
-        "a missing or wrong signature are refused. When neither this nor `CONNECTOR_PROXY_API_KEY` "
-        "is set, events are not signed and only IAM guards direct invocation.",
+        "a missing or wrong signature are refused. Unset, the API key (`CONNECTOR_PROXY_API_KEY`, or the "
+        "one read from `CONNECTOR_PROXY_API_KEY_SECRET`) signs them; with no key at all, events are not "
+        "signed and only IAM guards direct invocation.",
     ),
     Setting(
         "SPIFFARENA_CALLBACK_API_KEY",
@@ -118,6 +136,9 @@ def env_list(value: str | None) -> tuple[str, ...]:
 
 class Settings(NamedTuple):
     api_key: str | None
+    # Where the API key is stored (secret_store), instead of `api_key` itself.
+    api_key_secret: str | None
+    api_key_secret_ttl: float
     cors_origins: tuple[str, ...]
     base_path: str
     max_body_bytes: int
@@ -128,11 +149,18 @@ class Settings(NamedTuple):
         env = os.environ if environ is None else environ
         return cls(
             api_key=env.get("CONNECTOR_PROXY_API_KEY"),
+            api_key_secret=env.get("CONNECTOR_PROXY_API_KEY_SECRET"),
+            api_key_secret_ttl=_number_setting(env, "CONNECTOR_PROXY_API_KEY_SECRET_TTL_SECONDS", 300.0),
             cors_origins=env_list(env.get("CONNECTOR_PROXY_CORS_ORIGINS")),
             base_path="/" + env.get("CONNECTOR_PROXY_BASE_PATH", "").strip().strip("/"),
             max_body_bytes=_int_setting(env, "CONNECTOR_PROXY_MAX_BODY_BYTES", LAMBDA_PAYLOAD_LIMIT),
             log_level=env.get("CONNECTOR_PROXY_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         )
+
+    @property
+    def authenticates_callers(self) -> bool:
+        """Whether protected routes require an API key (however it is configured)."""
+        return bool((self.api_key or "").strip() or (self.api_key_secret or "").strip())
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
@@ -162,9 +190,16 @@ class BackgroundSettings(NamedTuple):
     callback_reserve: float
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> BackgroundSettings:
+    def from_environ(
+        cls, environ: Mapping[str, str] | None = None, *, api_key: str | None = None
+    ) -> BackgroundSettings:
+        """`api_key`: the proxy's API key when it was read from elsewhere (a secret store)."""
         env = os.environ if environ is None else environ
-        secret = env.get("CONNECTOR_PROXY_TASK_SECRET", "").strip() or env.get("CONNECTOR_PROXY_API_KEY", "")
+        secret = (
+            env.get("CONNECTOR_PROXY_TASK_SECRET", "").strip()
+            or api_key
+            or env.get("CONNECTOR_PROXY_API_KEY", "")
+        )
         return cls(
             async_commands=env_list(env.get("CONNECTOR_PROXY_ASYNC_COMMANDS")),
             task_secret=secret.strip() or None,

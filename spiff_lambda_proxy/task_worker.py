@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import callback, logs, runner, task_event
+from .auth import expected_api_key
 from .background import check_callback_url
 from .budget import ANSWER_MARGIN_SECONDS
 from .envelope import is_v2
@@ -41,7 +42,9 @@ def run(event: Mapping[str, Any], lambda_context: Any) -> dict[str, Any]:
     started = time.time()
     try:
         proxy_settings = Settings.from_environ()
-        settings = BackgroundSettings.from_environ()
+        # The key that signed the event, when it lives in a secret store rather than the environment.
+        stored_key = expected_api_key(proxy_settings) if proxy_settings.api_key_secret is not None else None
+        settings = BackgroundSettings.from_environ(api_key=stored_key)
     except ConfigurationError as error:
         logger.error("background task not run, the configuration is invalid: %s", error.message)
         raise TaskFailed(f"background task not run: {error.message}") from None
