@@ -16,10 +16,13 @@ _connectors = os.path.join(_here, "connectors")
 if os.path.isdir(_connectors) and _connectors not in sys.path:
     sys.path.append(_connectors)
 
+from spiff_lambda_proxy import snapstart  # noqa: E402
 from spiff_lambda_proxy.handler import handle  # noqa: E402
 from spiff_lambda_proxy.registry import registry  # noqa: E402
 
 registry()
+# With SnapStart, runs hooks before the snapshot and after each restore (docs/deploy.md).
+snapstart.register()
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:

@@ -214,6 +214,12 @@ def lambda_client(region: str) -> Any:
         return client
 
 
+def forget_clients() -> None:
+    """Drop the cached Lambda clients and their connections (SnapStart; tests)."""
+    with _clients_lock:
+        _clients.clear()
+
+
 def _invoke_self(function_arn: str, payload: bytes, command_id: str) -> None:
     try:
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError

@@ -13,3 +13,14 @@ def clear_caches() -> None:
     clients.clear_clients()
     dynamo.clear_schemas()
     messaging.forget_queues()
+
+
+# AWS Lambda SnapStart (the runtime provides this module): clients hold connections and the
+# snapshotting environment's credentials, which restored copies must not share.
+try:
+    from snapshot_restore_py import register_after_restore, register_before_snapshot
+except ImportError:
+    pass
+else:
+    register_before_snapshot(clear_caches)
+    register_after_restore(clear_caches)

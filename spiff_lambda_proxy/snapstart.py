@@ -1,0 +1,45 @@
+"""Lambda SnapStart: nothing that must be unique or fresh survives from the snapshot.
+
+With SnapStart, Lambda runs the init phase once (discovery included, which is
+the point), snapshots the memory, and starts every new execution environment
+from a copy of it. Whatever the proxy held at that moment would be shared by all
+of them: open connections (dead after a restore), AWS clients holding
+credentials of the snapshotting environment, an API key read hours ago, and
+`random`'s state, so every copy would draw the same "random" numbers (retry
+jitter). The runtime's `snapshot_restore_py` module calls our hooks before the
+snapshot and after each restore; elsewhere it does not exist and nothing happens.
+Connector packages register their own hooks the same way (they must not import
+this package).
+"""
+
+from __future__ import annotations
+
+import random
+
+from . import background, secret_store
+
+
+def register() -> bool:
+    """Register the hooks when the runtime offers them (Python 3.12+ managed runtimes); True if so."""
+    try:
+        from snapshot_restore_py import register_after_restore, register_before_snapshot
+    except ImportError:
+        return False
+    register_before_snapshot(before_snapshot)
+    register_after_restore(after_restore)
+    return True
+
+
+def before_snapshot() -> None:
+    _forget_connections()
+
+
+def after_restore() -> None:
+    _forget_connections()
+    # From os.urandom: each restored environment gets its own sequence.
+    random.seed()
+
+
+def _forget_connections() -> None:
+    background.forget_clients()
+    secret_store.forget()
