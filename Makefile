@@ -2,6 +2,9 @@
 #   make zip    build the deployable archive into dist/ (needs only python3 and pip)
 #   make test   linters + tests (creates .venv on first use)
 #   make serve  run the handler locally on http://127.0.0.1:$(PORT)
+#   make deploy build the zip and deploy it: SAM (template.yaml), or FUNCTION=name to update
+#               an existing function; DRY_RUN=1 prints the commands (docs/deploy.md)
+#   make docs   regenerate docs/configuration.md from the code
 #   make lint   ruff + mypy only
 
 PYTHON ?= python3
@@ -20,7 +23,7 @@ ARCH = x86_64
 BUNDLE_BOTO3 ?= 0
 PRECOMPILE ?= 1
 
-.PHONY: test lint serve zip clean
+.PHONY: test lint serve zip deploy docs clean
 
 $(VENV)/.installed: requirements.txt requirements-aws.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -45,6 +48,22 @@ serve: $(VENV)/.installed
 zip:
 	$(PYTHON) -m tools.build_zip --python-version $(PYTHON_VERSION) --arch $(ARCH) \
 		--bundle-boto3 $(BUNDLE_BOTO3) --precompile $(PRECOMPILE)
+
+# make deploy: `sam deploy` of template.yaml (guided the first time), or with FUNCTION=<name> the
+# AWS CLI's update-function-code on that existing function (ALIAS=live also publishes a version and
+# moves the alias). STACK names the stack; DRY_RUN=1 prints the commands without running them.
+FUNCTION ?=
+ALIAS ?=
+STACK ?=
+DRY_RUN ?= 0
+
+deploy:
+	$(PYTHON) -m tools.deploy --python-version $(PYTHON_VERSION) --arch $(ARCH) \
+		--bundle-boto3 $(BUNDLE_BOTO3) --precompile $(PRECOMPILE) \
+		--function "$(FUNCTION)" --alias "$(ALIAS)" --stack "$(STACK)" --dry-run "$(DRY_RUN)"
+
+docs: $(VENV)/.installed
+	$(VENV_PY) -m tools.configuration_doc --write
 
 clean:
 	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache
