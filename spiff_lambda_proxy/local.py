@@ -209,6 +209,13 @@ class _FunctionUrlRequestHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _forward
 
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # Any other method (TRACE, QUERY, ...) reaches the handler too, which answers 405 with the
+        # methods the path allows, instead of http.server's bare 501.
+        if name.startswith("do_"):
+            return self._forward
+        raise AttributeError(name)
+
     def _plain_answer(self, status: int, message: str) -> None:
         self.close_connection = True  # the body was not read, so the connection cannot be reused
         self._send(status, [("Content-Type", "text/plain; charset=utf-8")], message.encode())
