@@ -95,7 +95,7 @@ SETTINGS: tuple[Setting, ...] = (
         "SPIFFARENA_CALLBACK_ORIGINS",
         "(unset)",
         "Comma-separated origins (`https://spiff.example.com`) callbacks may go to. Unset, any origin is "
-        "accepted when `CONNECTOR_PROXY_API_KEY` authenticates the caller; with neither set, background "
+        "accepted when an API key authenticates the caller; with neither set, background "
         "runs are refused while `SPIFFARENA_CALLBACK_API_KEY` is set, so no caller can have the key sent "
         "to a URL of its choosing.",
     ),
