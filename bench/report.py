@@ -253,7 +253,7 @@ def write_chart(results: Results, path: Path) -> None:
     for position, goal in zip(positions, targets, strict=True):
         left.hlines(goal, position - 0.45, position + 0.45, colors="#d62728", linestyles="dashed")
     left.set_xticks(list(positions), names)
-    left.set_ylabel("cold start, x the `import json` floor")
+    left.set_ylabel("cold start, times the import-json floor")
     left.set_title("Cold start (dashed: target)")
     left.legend()
 
