@@ -67,3 +67,14 @@ docs: $(VENV)/.installed
 
 clean:
 	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache
+
+# make bench: cold start, warm overhead, archive size and connection reuse, measured on the
+# archive as Lambda loads it (needs the target Python; see docs/benchmarks.md). Not part of
+# make test. The chart needs matplotlib (requirements-bench.txt); without it, no chart.
+.PHONY: bench
+bench: $(VENV)/.installed $(VENV)/.bench-installed
+	$(VENV_PY) -m bench $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: requirements-bench.txt
+	@$(VENV_PY) -m pip install --quiet -r requirements-bench.txt && touch $@ || \
+		echo "make bench: could not install requirements-bench.txt, so no chart this time"

@@ -16,7 +16,6 @@ import logging
 import threading
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 from . import task_event
 from .errors import BadRequest, ConfigurationError, PayloadTooLarge, ProxyError
@@ -166,6 +165,8 @@ def _label(value: Any) -> str | int | None:
 
 def _origin(url: str) -> str | None:
     """scheme://host[:port] with the default port left out, or None for what is not an http(s) URL."""
+    from urllib.parse import urlsplit  # background runs only: off the cold start
+
     try:
         parts = urlsplit(url.strip())
         port = parts.port

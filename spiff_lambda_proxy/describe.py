@@ -2,111 +2,235 @@
 
 SpiffArena's diagram editor shows these to modellers and BPMN files store the
 ids, so the output must match what spiffworkflow-proxy gives for the same class.
+
+Discovery describes every command at cold start, so plain functions (nearly
+every `__init__`) are read straight from their code object, and their string
+annotations evaluated one by one; `inspect` (which loads ast, dis and
+tokenize) is imported only for anything else: wrapped or decorated callables,
+builtins, objects with their own `__signature__`. `typing` is used only when
+an annotation is a typing construct, and then its module already imported it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import inspect
-import types
-import typing
-from collections.abc import Callable
-from typing import Any
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _NONE = type(None)
+# `int | None` at run time: the class of such unions, without importing `types`.
+_UNION_TYPE: type[Any] = type(int | None)
 _NAMED_TYPES = {str: "str", int: "int", bool: "bool"}
+_BUILTIN_NAMES = {"str": str, "int": int, "bool": bool, "None": _NONE}
 # Stands for any member of an annotation that is not str/int/bool/None.
 _OTHER = object()
 # Skipped by name, as spiffworkflow-proxy does; *args/**kw of any name cannot be
 # passed as named parameters, so they are skipped too.
 _SKIPPED_NAMES = ("self", "kwargs")
-_VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+# A string annotation whose value is a string again is evaluated this many times more.
+_MAX_QUOTING = 2
+_CO_VARKEYWORDS = 0x08
+_FUNCTION_TYPE = type(lambda: None)
+# A parameter without annotation.
+_NO_ANNOTATION = object()
 
 
-class ParameterSpec(typing.NamedTuple):
-    name: str
-    type: str
-    required: bool
-    # No default, but None is allowed: the runner passes None when it is absent.
-    fill_none: bool
+class ParameterSpec:
+    """One described parameter, and what the runner needs to bind it."""
+
+    __slots__ = ("fill_none", "name", "required", "type")
+
+    def __init__(self, name: str, type: str, required: bool, fill_none: bool) -> None:
+        self.name = name
+        self.type = type
+        self.required = required
+        # No default, but None is allowed: the runner passes None when it is absent.
+        self.fill_none = fill_none
 
     def description(self) -> dict[str, Any]:
         return {"id": self.name, "type": self.type, "required": self.required}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ParameterSpec):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"ParameterSpec(name={self.name!r}, type={self.type!r}, "
+            f"required={self.required!r}, fill_none={self.fill_none!r})"
+        )
+
+    def _key(self) -> tuple[str, str, bool, bool]:
+        return (self.name, self.type, self.required, self.fill_none)
+
+
+class _Scope:
+    """Where a function's string annotations are evaluated: a copy of its module's
+    globals (made on first need), so evaluating cannot change the module."""
+
+    __slots__ = ("_copy", "_module")
+
+    def __init__(self, module_globals: dict[str, Any]) -> None:
+        self._module = module_globals
+        self._copy: dict[str, Any] | None = None
+
+    def evaluate(self, text: str) -> Any:
+        if self._copy is None:
+            self._copy = dict(self._module)
+        return eval(text, self._copy, {})  # noqa: S307 - the connector's own annotation
+
+
+class _Parameter:
+    """What describing needs of one parameter: its name, default and annotation."""
+
+    __slots__ = ("annotation", "has_default", "name")
+
+    def __init__(self, name: str, has_default: bool, annotation: Any) -> None:
+        self.name = name
+        self.has_default = has_default
+        self.annotation = annotation
 
 
 def parameter_specs(target: type) -> list[ParameterSpec]:
     """One spec per argument of `target.__init__`, in order."""
     init = target.__init__  # type: ignore[misc]
-    signature = inspect.signature(init)
-    hints = _resolved_hints(init)
+    scope = _Scope(getattr(init, "__globals__", {}))
+    read = _read_function(init)
+    parameters = read[0] if read is not None else _read_with_inspect(init)[0]
     specs = []
-    for param in signature.parameters.values():
-        if param.name in _SKIPPED_NAMES or param.kind in _VARIADIC:
-            continue
-        annotation = hints.get(param.name, param.annotation)
-        members = _annotation_members(annotation, getattr(init, "__globals__", {}))
-        has_default = param.default is not inspect.Parameter.empty
+    for parameter in parameters:
+        members = _annotation_members(parameter.annotation, scope)
         allows_none = _NONE in members
         members.discard(_NONE)
         type_name = "any"
         if len(members) == 1:
-            type_name = _NAMED_TYPES.get(next(iter(members)), "any")  # type: ignore[call-overload]
+            type_name = _NAMED_TYPES.get(next(iter(members)), "any")
         specs.append(
             ParameterSpec(
-                name=param.name,
+                name=parameter.name,
                 type=type_name,
-                required=not has_default and not allows_none,
-                fill_none=not has_default and allows_none,
+                required=not parameter.has_default and not allows_none,
+                fill_none=not parameter.has_default and allows_none,
             )
         )
     return specs
 
 
 def takes_any_keyword(target: type) -> bool:
-    signature = inspect.signature(target.__init__)  # type: ignore[misc]
-    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+    init = target.__init__  # type: ignore[misc]
+    read = _read_function(init)
+    return read[1] if read is not None else _read_with_inspect(init)[1]
 
 
-def _resolved_hints(init: Callable[..., Any]) -> dict[str, Any]:
-    """Annotations with postponed (string) ones evaluated where possible."""
+def _read_function(init: Any) -> tuple[list[_Parameter], bool] | None:
+    """(described parameters, has **kwargs) of a plain function, or None for anything else."""
+    if init is object.__init__:
+        return [], True  # what inspect says of it: (self, /, *args, **kwargs)
+    if type(init) is not _FUNCTION_TYPE or hasattr(init, "__wrapped__") or hasattr(init, "__signature__"):
+        return None
     try:
-        return typing.get_type_hints(init)
+        annotations = init.__annotations__  # Python 3.14 evaluates them here, and may raise
+    except Exception:
+        return None
+    code = init.__code__
+    positional = code.co_argcount
+    keyword_only = code.co_kwonlyargcount
+    names = code.co_varnames[: positional + keyword_only]
+    defaults = init.__defaults__ or ()
+    keyword_defaults = init.__kwdefaults__ or {}
+    first_default = positional - len(defaults)
+    parameters = []
+    for index, name in enumerate(names):
+        if name in _SKIPPED_NAMES:
+            continue
+        has_default = index >= first_default if index < positional else name in keyword_defaults
+        parameters.append(_Parameter(name, has_default, annotations.get(name, _NO_ANNOTATION)))
+    has_var_keyword = bool(code.co_flags & _CO_VARKEYWORDS)
+    return parameters, has_var_keyword
+
+
+def _read_with_inspect(init: Any) -> tuple[list[_Parameter], bool]:
+    import inspect
+    import typing
+
+    signature = inspect.signature(init)
+    try:
+        hints = typing.get_type_hints(init)
     except Exception:
         # One unresolvable name (e.g. imported under TYPE_CHECKING) must not lose the
-        # others: `_annotation_members` evaluates each string on its own.
-        return {}
+        # others: each string annotation is then evaluated on its own.
+        hints = {}
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    parameters = [
+        _Parameter(
+            param.name,
+            param.default is not inspect.Parameter.empty,
+            _NO_ANNOTATION
+            if param.annotation is inspect.Parameter.empty
+            else hints.get(param.name, param.annotation),
+        )
+        for param in signature.parameters.values()
+        if param.name not in _SKIPPED_NAMES and param.kind not in variadic
+    ]
+    has_var_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+    return parameters, has_var_keyword
 
 
-def _annotation_members(annotation: Any, namespace: dict[str, Any]) -> set[Any]:
+def _annotation_members(annotation: Any, scope: _Scope) -> set[Any]:
     """The set of str/int/bool/None members of an annotation, others as `_OTHER`."""
-    if annotation is inspect.Parameter.empty:
+    if annotation is _NO_ANNOTATION:
         return set()
-    if isinstance(annotation, str):
-        annotation = _evaluate(annotation, namespace)
-    if annotation is None:
-        annotation = _NONE
-    if annotation in _NAMED_TYPES or annotation is _NONE:
+    if annotation is None or annotation is _NONE:
+        return {_NONE}
+    if isinstance(annotation, str):  # postponed, or quoted (both, under `from __future__`)
+        return _string_members(annotation, scope)
+    if annotation in _NAMED_TYPES:
         return {annotation}
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return {
-            member if (member in _NAMED_TYPES or member is _NONE) else _OTHER
-            for member in typing.get_args(annotation)
-        }
+    if isinstance(annotation, _UNION_TYPE):
+        return _union_members(annotation.__args__, scope)
+    # Only a typing construct is left to look into, and its module imported typing.
+    typing = sys.modules.get("typing")
+    if typing is None:
+        return {_OTHER}
+    if isinstance(annotation, typing.ForwardRef):  # as in Optional["str"]
+        return _string_members(annotation.__forward_arg__, scope)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:  # Annotated[str, ...] describes a str
+        return _annotation_members(annotation.__origin__, scope)
+    if origin is typing.Union:
+        return _union_members(typing.get_args(annotation), scope)
     return {_OTHER}
 
 
-def _evaluate(text: str, namespace: dict[str, Any]) -> Any:
-    with contextlib.suppress(Exception):
-        return eval(text, dict(namespace), {})  # noqa: S307 - the connector's own annotation
-    # The annotation names something not importable at run time: read the union
-    # by hand, so `str | None` and `Optional[str]` still come out right.
+def _union_members(members: tuple[Any, ...], scope: _Scope) -> set[Any]:
+    found: set[Any] = set()
+    for member in members:
+        found |= _annotation_members(member, scope)
+    return found
+
+
+def _string_members(text: str, scope: _Scope, depth: int = 0) -> set[Any]:
+    """Members of a string annotation, evaluated in the module that wrote it."""
+    try:
+        value = scope.evaluate(text)
+    except Exception:
+        return _unresolved_members(text)
+    if isinstance(value, str):
+        # A quoted annotation under `from __future__ import annotations`: a string of a string.
+        return _string_members(value, scope, depth + 1) if depth < _MAX_QUOTING else {_OTHER}
+    return _annotation_members(value, scope)
+
+
+def _unresolved_members(text: str) -> set[Any]:
+    """The annotation names something not importable at run time: read the union by
+    hand, so `str | None` and `Optional[str]` still come out right."""
     text = text.strip()
     if text.startswith(("Optional[", "typing.Optional[")) and text.endswith("]"):
         text = text[text.index("[") + 1 : -1] + " | None"
-    builtins = {"str": str, "int": int, "bool": bool, "None": _NONE}
-    parts = [part.strip() for part in text.split("|")]
-    return typing.Union[tuple(builtins.get(part, _Unresolved) for part in parts)]  # noqa: UP007
-
-
-class _Unresolved:
-    """Placeholder for a name an annotation uses that cannot be imported."""
+    return {_BUILTIN_NAMES.get(part.strip(), _OTHER) for part in text.split("|")}

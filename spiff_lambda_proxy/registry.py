@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import importlib
 import logging
-import pkgutil
+import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from importlib.machinery import FileFinder, all_suffixes
 from types import ModuleType
 from typing import Any, NamedTuple
 
@@ -98,11 +99,77 @@ class Registry:
 
 
 def _plugin_module_names() -> Iterator[str]:
-    # pkgutil yields each name once, from the first sys.path entry that has it:
-    # the one `import` would load.
-    for info in pkgutil.iter_modules():
-        if info.name.startswith(PLUGIN_PREFIX):
-            yield info.name
+    for name, _ in _iter_modules(sys.path, PLUGIN_PREFIX):
+        yield name
+
+
+# Longest first, so `x.cpython-313-x86_64-linux-gnu.so` is not taken for a `.so` module.
+_SUFFIXES = sorted(all_suffixes(), key=len, reverse=True)
+
+
+def _iter_modules(path: Iterable[str], prefix: str = "") -> Iterator[tuple[str, bool]]:
+    """(name, is_package) of the modules in these path entries whose names start with
+    `prefix`, as `pkgutil.iter_modules` lists them: each name once, from the first
+    entry that has it (the one `import` would load).
+
+    pkgutil imports `inspect` (and with it ast, dis and tokenize: milliseconds of every
+    cold start) and lists every module of every directory on sys.path; this looks at
+    the names that matter only. Entries that are not plain directories (zip files,
+    custom importers) are left to pkgutil.
+    """
+    seen = set()
+    for entry in path:
+        for name, is_package in _entry_modules(entry, prefix):
+            if name not in seen:
+                seen.add(name)
+                yield name, is_package
+
+
+def _entry_modules(entry: str, prefix: str) -> Iterator[tuple[str, bool]]:
+    finder = sys.path_importer_cache.get(entry)
+    if isinstance(finder, FileFinder) or (finder is None and entry and os.path.isdir(entry)):
+        yield from _directory_modules(finder.path if finder is not None else entry, prefix)
+    elif finder is not None or entry not in sys.path_importer_cache:
+        import pkgutil
+
+        for info in pkgutil.iter_modules([entry]):
+            if info.name.startswith(prefix):
+                yield info.name, info.ispkg
+
+
+def _directory_modules(directory: str, prefix: str) -> Iterator[tuple[str, bool]]:
+    # pkgutil's rules: files with a module suffix, and directories without a dot in the
+    # name that hold an __init__ module (namespace packages are not listed).
+    try:
+        filenames = sorted(name for name in os.listdir(directory) if name.startswith(prefix))
+    except OSError:
+        return
+    yielded = set()
+    for filename in filenames:  # sorted: a package comes before a module of the same name
+        name = _module_name(filename)
+        if name == "__init__" or (name is not None and name in yielded):
+            continue
+        is_package = False
+        if name is None:
+            if "." in filename or not os.path.isdir(os.path.join(directory, filename)):
+                continue
+            try:
+                contents = os.listdir(os.path.join(directory, filename))
+            except OSError:
+                contents = []
+            if not any(_module_name(item) == "__init__" for item in contents):
+                continue
+            name, is_package = filename, True
+        if name and "." not in name:
+            yielded.add(name)
+            yield name, is_package
+
+
+def _module_name(filename: str) -> str | None:
+    for suffix in _SUFFIXES:
+        if filename.endswith(suffix):
+            return filename[: -len(suffix)]
+    return None
 
 
 def _targets(
@@ -128,7 +195,7 @@ def _subpackage_modules(
     path = getattr(plugin, "__path__", None)
     if path is None:
         return  # a plain module, not a package: it cannot hold commands
-    if not any(info.name == subpackage and info.ispkg for info in pkgutil.iter_modules(path)):
+    if not any(name == subpackage and is_package for name, is_package in _iter_modules(path, subpackage)):
         return
     package_name = f"{plugin.__name__}.{subpackage}"
     try:
@@ -136,8 +203,8 @@ def _subpackage_modules(
     except (Exception, SystemExit) as error:
         _record(failures, package_name, error)
         return
-    for info in pkgutil.iter_modules(package.__path__):
-        module_name = f"{package_name}.{info.name}"
+    for name, _ in _iter_modules(package.__path__):
+        module_name = f"{package_name}.{name}"
         try:
             yield importlib.import_module(module_name)
         except (Exception, SystemExit) as error:  # one broken module hides only itself

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, NamedTuple
-from urllib.parse import unquote
 
 from . import cors
 from .auth import check_api_key, expected_api_key
@@ -42,7 +41,7 @@ class Route(NamedTuple):
         params = {}
         for pattern, segment in zip(self.segments, segments, strict=True):
             if pattern.startswith("{"):
-                params[pattern[1:-1]] = unquote(segment)
+                params[pattern[1:-1]] = _unquote(segment)
             elif pattern != segment:
                 return None
         return params
@@ -110,6 +109,14 @@ def route_path(path: str, stage: str, base_path: str) -> str:
 
 def _is_proxy_path(path: str) -> bool:
     return path in ("/", "/liveness") or path.startswith("/v1/")
+
+
+def _unquote(segment: str) -> str:
+    if "%" not in segment:
+        return segment  # what unquote answers too; urllib.parse stays off the cold start
+    from urllib.parse import unquote
+
+    return unquote(segment)
 
 
 def _segments(path: str) -> tuple[str, ...]:

@@ -10,8 +10,6 @@ invocation refuses anything unsigned, altered or stale.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Mapping
@@ -86,6 +84,8 @@ def open_event(
             expected = _sign(body, secret)
         except (TypeError, ValueError):
             raise Refused("malformed_task_event", "The task event cannot be encoded as JSON.") from None
+        import hmac
+
         # Constant time, so a signature cannot be found byte by byte.
         if not hmac.compare_digest(signature.encode(), expected.encode()):
             raise Refused("bad_task_signature", "The task event's signature does not match.")
@@ -100,6 +100,11 @@ def open_event(
 
 
 def _sign(body: Mapping[str, Any], secret: str) -> str:
+    # Here, not at import: hashlib loads OpenSSL (milliseconds of every cold start), and
+    # only background tasks sign anything.
+    import hashlib
+    import hmac
+
     digest = hmac.new(secret.encode(), _canonical(body), hashlib.sha256).hexdigest()
     return _SIGNATURE_PREFIX + digest
 

@@ -156,6 +156,7 @@ def lambda_like(python: Interpreter, root: Path, events: list[dict[str, Any]]) -
     # Lambda's task root is read-only: nothing may be written next to the code.
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["stderr"] = done.stderr
     return result
 
 
@@ -199,8 +200,10 @@ def test_layout_is_what_lambda_imports(built: Built) -> None:
     assert "lambda_function.py" in names
     assert "spiff_lambda_proxy/handler.py" in names
     assert "spiff_lambda_proxy/__init__.py" in names
-    for distribution in ("requests", "urllib3", "idna", "certifi", "charset_normalizer", "xmltodict"):
+    for distribution in ("requests", "urllib3", "idna", "certifi", "xmltodict"):
         assert any(n.startswith(f"{distribution}-") and ".dist-info/" in n for n in names), distribution
+    # Installed with requests, left out on purpose (zip-exclude.txt): nothing uses it.
+    assert not any(n.startswith("charset_normalizer") for n in names)
     assert not any(n.startswith(("boto3", "botocore")) for n in names), "boto3 is in the runtime already"
     # Connector packages sit at the root, as top-level modules.
     connectors = PROJECT / "connectors"
@@ -305,7 +308,28 @@ def test_bytecode_is_unchecked_hash_for_var_task(built: Built, target_python: In
 # --- nothing for another platform ---------------------------------------------------------
 
 
-def test_nothing_in_the_archive_is_for_another_platform(task_root: Path) -> None:
+def compiled_connectors_txt(workdir: Path) -> Path:
+    """A connectors.txt asking for a package with compiled modules. zip-exclude.txt lists it,
+    but a connector asking for it by name keeps it in the archive."""
+    connectors_txt = workdir / "connectors.txt"
+    connectors_txt.write_text("charset-normalizer==3.5.3\n")
+    return connectors_txt
+
+
+def test_left_out_distributions_are_said_and_kept_when_a_connector_asks(built: Built, tmp_path: Path) -> None:
+    assert built.summary("left out") == "charset-normalizer 3.5.3 (see zip-exclude.txt)"
+    asked = build(tmp_path, "--connectors-file", str(compiled_connectors_txt(tmp_path)), "--precompile", "0")
+    assert "left out" not in asked.stdout
+    names = asked.names()
+    assert "charset_normalizer/__init__.py" in names
+    assert any(n.startswith("charset_normalizer-3.5.3.dist-info/") for n in names)
+
+
+def test_nothing_in_the_archive_is_for_another_platform(tmp_path: Path) -> None:
+    compiled = build(tmp_path, "--connectors-file", str(compiled_connectors_txt(tmp_path)))
+    task_root = tmp_path / "task"
+    with zipfile.ZipFile(compiled.archive) as opened:
+        opened.extractall(task_root)
     assert foreign_files(task_root, TARGET, expect_bytecode=True) == []
     extensions = sorted(task_root.rglob("*.so"))
     assert extensions, "charset-normalizer ships compiled wheels: some .so files were expected"
@@ -315,7 +339,8 @@ def test_nothing_in_the_archive_is_for_another_platform(task_root: Path) -> None
 
 
 def test_arm64_archive_carries_aarch64_binaries_and_no_bytecode_when_asked(tmp_path: Path) -> None:
-    arm = build(tmp_path, "--precompile", "0", runtime=ARM)
+    connectors_txt = compiled_connectors_txt(tmp_path)
+    arm = build(tmp_path, "--precompile", "0", "--connectors-file", str(connectors_txt), runtime=ARM)
     assert arm.archive.name == "spiff-connector-proxy-py3.13-arm64.zip"
     assert arm.summary("bytecode").startswith("none")
     root = tmp_path / "task"
@@ -478,8 +503,11 @@ def test_smoke_get_request_v2_reaches_a_local_upstream(
         "accept": "application/json",
     }
     assert result["outside"] == []
-    # requests came from the archive, and its compiled helpers loaded in the target Python.
+    # requests came from the archive.
     assert any(f.startswith(str(task_root / "requests")) for f in result["files"])
+    # Without a charset detector in the archive, and without a warning about it.
+    assert not any("charset_normalizer" in f for f in result["files"])
+    assert "Warning" not in result["stderr"], result["stderr"]
 
 
 # --- connectors.txt, missing connectors/, no target Python ---------------------------

@@ -36,7 +36,7 @@ from tools.lambda_zip.summary import (
     percent,
 )
 from tools.lambda_zip.target import RUNTIMES, Interpreter, Runtime, find_python
-from tools.lambda_zip.vendor import Distribution, vendor
+from tools.lambda_zip.vendor import EXCLUDED_DISTRIBUTIONS, Distribution, vendor
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_PYTHON_VERSION = "3.13"
@@ -76,6 +76,7 @@ class Build:
     python: Interpreter | None
     pip_python: str
     distributions: list[Distribution]
+    left_out: list[Distribution]
     connector_entries: list[str]
     precompile: bool
     bundle_boto3: bool
@@ -135,6 +136,7 @@ def build(args: argparse.Namespace) -> Build:
         python,
         pip_python,
         vendored.distributions,
+        vendored.left_out,
         connector_entries,
         args.precompile,
         args.bundle_boto3,
@@ -184,8 +186,11 @@ def report(result: Build) -> None:
         ),
         ("largest", "; ".join(f"{what} {megabytes(size)}" for what, size in sizes.parts[:5])),
         ("packages", ", ".join(f"{d.name} {d.version}" for d in result.distributions) or "none"),
-        (f"commands ({len(listing.ids)})", _commands_line(result, listing)),
     ]
+    if result.left_out:
+        left_out = ", ".join(f"{d.name} {d.version}" for d in result.left_out)
+        rows.append(("left out", f"{left_out} (see {EXCLUDED_DISTRIBUTIONS})"))
+    rows.append((f"commands ({len(listing.ids)})", _commands_line(result, listing)))
     digest = Digest(result.archive)
     rows += [("CodeSha256", digest.base64), ("sha256", digest.hex)]
     for label, value in rows:

@@ -7,6 +7,7 @@ an envelope whose `error_code` a BPMN error boundary event can catch.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
     from .fetch import Fetched  # a real import would load requests at discovery
 
 MIMETYPE = "application/json"
+
+# Bodies are decoded here (bodies.decode_text: declared charset, else UTF-8), never by
+# requests' charset guessing, so this connector needs neither chardet nor
+# charset_normalizer, and a deployment may leave them out. requests warns at import
+# when it finds neither; said here, before the first use imports it.
+warnings.filterwarnings("ignore", message="Unable to find acceptable character detection dependency")
 
 
 def perform(method: str, arguments: Mapping[str, Any], config: Any, *, version: int) -> dict[str, Any]:

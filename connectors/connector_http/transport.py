@@ -61,7 +61,7 @@ class CallGuard:
         self.fired = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
+        self._armed = False
         self._token: contextvars.Token[CallGuard | None] | None = None
 
     def watch(self, sock: socket.socket | None) -> None:
@@ -86,19 +86,66 @@ class CallGuard:
     def __enter__(self) -> CallGuard:
         self._token = _current_guard.set(self)
         if self.deadline is not None:
-            self._timer = threading.Timer(max(self.deadline - time.time(), 0.0), self._expire)
-            self._timer.daemon = True
-            self._timer.start()
+            _watchdog.arm(self, self.deadline)
+            self._armed = True
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        if self._armed:
+            _watchdog.disarm(self)
         if self._token is not None:
             _current_guard.reset(self._token)
 
+
+class _Watchdog:
+    """Fires each armed guard at its deadline, from one thread for the whole process.
+
+    A `threading.Timer` per command run started and stopped a thread on every call:
+    about 130 µs of each warm http call. This thread starts on first use and sleeps
+    until the earliest deadline armed.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._armed: dict[int, tuple[float, CallGuard]] = {}
+        self._thread: threading.Thread | None = None
+
+    def arm(self, guard: CallGuard, deadline: float) -> None:
+        with self._condition:
+            self._armed[id(guard)] = (deadline, guard)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="connector-http-deadlines", daemon=True
+                )
+                self._thread.start()
+            self._condition.notify()  # it may be asleep until a later deadline
+
+    def disarm(self, guard: CallGuard) -> None:
+        with self._condition:
+            self._armed.pop(id(guard), None)
+
+    def _run(self) -> None:
+        with self._condition:
+            while True:
+                now = time.time()
+                due = [guard for deadline, guard in self._armed.values() if deadline <= now]
+                for guard in due:
+                    del self._armed[id(guard)]
+                if due:
+                    self._condition.release()  # shutting sockets must not block arming
+                    try:
+                        for guard in due:
+                            guard._expire()
+                    finally:
+                        self._condition.acquire()
+                    continue
+                earliest = min((deadline for deadline, _ in self._armed.values()), default=None)
+                self._condition.wait(None if earliest is None else earliest - now)
+
+
+_watchdog = _Watchdog()
 
 _current_guard: contextvars.ContextVar[CallGuard | None] = contextvars.ContextVar(
     "connector_http_guard", default=None

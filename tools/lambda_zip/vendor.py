@@ -21,6 +21,8 @@ from .target import Runtime
 
 RUNTIME_REQUIREMENTS = "requirements.txt"
 AWS_REQUIREMENTS = "requirements-aws.txt"
+# Installed as dependencies, then left out of the archive (each with its reason there).
+EXCLUDED_DISTRIBUTIONS = "zip-exclude.txt"
 
 # What pip prints when it cannot talk to the index at all (as opposed to "no such version").
 _NETWORK_SYMPTOMS = (
@@ -63,6 +65,8 @@ class Vendored:
     distributions: list[Distribution]
     # The requirement files pip was given (connectors.txt as prepared: local entries as wheels).
     requirement_files: list[Path]
+    # Installed by pip, then removed because zip-exclude.txt lists them.
+    left_out: list[Distribution] = field(default_factory=list)
 
     def unpinned(self) -> list[str]:
         """name==version of what was resolved freely: a later build may pick other versions."""
@@ -106,7 +110,10 @@ def vendor(
         args += ["--requirement", str(requirements)]
     run_pip(pip_python, args, cwd=project, doing="download the Linux wheels for the target runtime")
     tidy(root)
-    return Vendored(installed_distributions(root), requirement_files)
+    wanted = requirement_names([connectors_file]) if connectors_file is not None else set()
+    unwanted = requirement_names([project / EXCLUDED_DISTRIBUTIONS]) - wanted
+    left_out = leave_out(root, unwanted)
+    return Vendored(installed_distributions(root), requirement_files, left_out)
 
 
 def _prepare_connectors_file(connectors_file: Path, project: Path, pip_python: str, work: Path) -> Path:
@@ -251,20 +258,59 @@ def _prune_record(root: Path, record: Path) -> None:
     record.write_text("".join(kept))
 
 
-def installed_distributions(root: Path) -> list[Distribution]:
-    distributions = []
+def leave_out(root: Path, names: set[str]) -> list[Distribution]:
+    """Remove the installed distributions with these canonical names, every file their
+    RECORD lists; returns what was removed."""
+    removed = []
     for dist_info in sorted(root.glob("*.dist-info")):
-        headers = HeaderParser().parsestr((dist_info / "METADATA").read_text(errors="replace"))
-        top_level = set()
+        distribution = _distribution(dist_info)
+        if distribution.key not in names:
+            continue
         record = dist_info / "RECORD"
-        if record.exists():
-            for row in csv.reader(record.read_text().splitlines()):
-                if row and not row[0].startswith(".."):
-                    top_level.add(row[0].split("/")[0])
-        distributions.append(
-            Distribution(str(headers["Name"]), str(headers["Version"]), frozenset(top_level))
-        )
-    return distributions
+        if not record.exists():
+            raise BuildError(f"{dist_info.name} has no RECORD, so {distribution.name} cannot be left out.")
+        folders = set()
+        for row in csv.reader(record.read_text().splitlines()):
+            target = (root / row[0]).resolve() if row else root
+            if target.is_relative_to(root.resolve()) and target.is_file():
+                target.unlink()
+                folders.add(target.parent)
+        shutil.rmtree(dist_info)
+        # Deepest first, so a package's subfolders go before the package folder.
+        for folder in sorted(folders, key=lambda path: len(path.parts), reverse=True):
+            while folder != root.resolve() and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+        removed.append(distribution)
+    return removed
+
+
+def installed_distributions(root: Path) -> list[Distribution]:
+    return [_distribution(dist_info) for dist_info in sorted(root.glob("*.dist-info"))]
+
+
+def _distribution(dist_info: Path) -> Distribution:
+    headers = HeaderParser().parsestr((dist_info / "METADATA").read_text(errors="replace"))
+    top_level = set()
+    record = dist_info / "RECORD"
+    if record.exists():
+        for row in csv.reader(record.read_text().splitlines()):
+            if row and not row[0].startswith(".."):
+                top_level.add(row[0].split("/")[0])
+    return Distribution(str(headers["Name"]), str(headers["Version"]), frozenset(top_level))
+
+
+def requirement_names(files: list[Path]) -> set[str]:
+    """Canonical names of the packages these requirement files name, pinned or not."""
+    names = set()
+    for path in files:
+        if not path.exists():
+            continue
+        for line in logical_lines(path.read_text()):
+            match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(?:[=<>!~;@]|$)", line)
+            if match and not line.startswith("-"):
+                names.add(canonical_name(match.group(1)))
+    return names
 
 
 def pinned_names(files: list[Path]) -> set[str]:
