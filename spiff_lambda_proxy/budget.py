@@ -18,10 +18,15 @@ ANSWER_MARGIN_SECONDS = 1.0
 FRONT_DOOR_LIMIT_SECONDS = {"http-api": 29.0, "rest-api": 29.0}
 
 
-def deadline(lambda_context: Any, source: str = "", now: float | None = None) -> float | None:
-    """Epoch seconds by which the command must be done, or None when nothing bounds it."""
+def deadline(
+    lambda_context: Any, source: str = "", limit: float = 0.0, now: float | None = None
+) -> float | None:
+    """Epoch seconds by which the command must be done, or None when nothing bounds it.
+
+    `limit` (seconds, 0 for none) is the caller's own patience: SpiffArena's ~45 s.
+    """
     now = time.time() if now is None else now
-    limits = []
+    limits = [limit] if limit > 0 else []
     remaining_ms = getattr(lambda_context, "get_remaining_time_in_millis", None)
     if callable(remaining_ms):
         limits.append(float(remaining_ms()) / 1000)

@@ -81,7 +81,8 @@ def do_command(request: Request, call: Call) -> Response:
         return background.start(
             invocation, call.lambda_context, background_settings, call.settings, request.request_id
         )
-    return runner.run(invocation, deadline(call.lambda_context, request.source))
+    budget = deadline(call.lambda_context, request.source, call.settings.sync_timeout)
+    return runner.run(invocation, budget)
 
 
 def _secret_api_key(call: Call) -> str | None:

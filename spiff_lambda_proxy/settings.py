@@ -64,6 +64,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest request body accepted, in bytes (after base64 decoding); larger ones get 413.",
     ),
     Setting(
+        "CONNECTOR_PROXY_SYNC_TIMEOUT_SECONDS",
+        "40",
+        "Longest a synchronous command may run, in seconds: SpiffArena stops waiting for an answer "
+        "after about 45 s (cold start and network included), so work past that is wasted. "
+        "Commands get the smallest of this, the function's remaining time and API Gateway's 29 s "
+        "(less a second to answer). "
+        "`0` removes this limit. Background runs are not affected.",
+    ),
+    Setting(
         "CONNECTOR_PROXY_LOG_LEVEL",
         "INFO",
         "Level of the proxy's own log lines (`DEBUG`, `INFO`, `WARNING`, `ERROR`).",
@@ -142,6 +151,7 @@ class Settings(NamedTuple):
     cors_origins: tuple[str, ...]
     base_path: str
     max_body_bytes: int
+    sync_timeout: float
     log_level: str
 
     @classmethod
@@ -154,6 +164,7 @@ class Settings(NamedTuple):
             cors_origins=env_list(env.get("CONNECTOR_PROXY_CORS_ORIGINS")),
             base_path="/" + env.get("CONNECTOR_PROXY_BASE_PATH", "").strip().strip("/"),
             max_body_bytes=_int_setting(env, "CONNECTOR_PROXY_MAX_BODY_BYTES", LAMBDA_PAYLOAD_LIMIT),
+            sync_timeout=_number_setting(env, "CONNECTOR_PROXY_SYNC_TIMEOUT_SECONDS", 40.0),
             log_level=env.get("CONNECTOR_PROXY_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         )
 

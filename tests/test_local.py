@@ -136,7 +136,10 @@ def test_request_and_answer_headers_pass_through(served: str, monkeypatch: pytes
     assert b"local-secret" not in reply.body
 
 
-def test_context_reports_the_configured_timeout_without_api_gateway_cap(served: str) -> None:
+def test_context_reports_the_configured_timeout_without_api_gateway_cap(
+    served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONNECTOR_PROXY_SYNC_TIMEOUT_SECONDS", "0")  # only the function's timeout
     before = time.time()
     reply = request(served, "POST", "/v1/do/sample/ReadDeadline", {})
     deadline = reply.json["command_response"]["body"]["deadline"]

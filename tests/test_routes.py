@@ -279,10 +279,21 @@ def test_commands_learn_their_deadline(source: str, budget: float, sample: Regis
     assert before + budget - 0.5 <= deadline <= time.time() + budget
 
 
-def test_api_gateway_caps_the_deadline(sample: Registry) -> None:
+def test_api_gateway_and_spiffarenas_wait_cap_the_deadline(
+    sample: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def deadline_of(source: str) -> float:
+        answer = invoke(
+            source, "POST", "/v1/do/sample/ReadDeadline", context=FakeContext(remaining_ms=300_000)
+        )
+        return float(answer.json["command_response"]["body"]["deadline"])
+
     before = time.time()
-    context = FakeContext(remaining_ms=300_000)
-    rest = invoke("rest-api", "POST", "/v1/do/sample/ReadDeadline", context=context).json
-    url = invoke("function-url", "POST", "/v1/do/sample/ReadDeadline", context=context).json
-    assert rest["command_response"]["body"]["deadline"] <= before + 29
-    assert url["command_response"]["body"]["deadline"] >= before + 298
+    assert deadline_of("rest-api") <= before + 29
+    # A function timeout of 5 minutes does not make SpiffArena wait longer than ~45 s.
+    assert before + 38.5 <= deadline_of("function-url") <= time.time() + 39
+    monkeypatch.setenv("CONNECTOR_PROXY_SYNC_TIMEOUT_SECONDS", "0")
+    assert deadline_of("function-url") >= before + 298
+    monkeypatch.setenv("CONNECTOR_PROXY_SYNC_TIMEOUT_SECONDS", "soon")
+    answer = invoke("function-url", "POST", "/v1/do/sample/ReadDeadline")
+    assert (answer.status, answer.json["error"]["error_code"]) == (500, "configuration_error")
