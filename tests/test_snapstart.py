@@ -97,7 +97,23 @@ print(json.dumps(report))
 """
 
 
-def run_scenario(tmp_path: Path) -> dict[str, Any]:
+# The snapshot is taken right after init: what the hooks load is in every restored copy.
+PRELOAD_SCENARIO = """
+import json, sys
+sys.path[:0] = [sys.argv[1], "tests"]
+import snapshot_restore_py as runtime
+import lambda_function
+report = {"requests_at_init": "requests" in sys.modules}
+for func, args, kwargs in reversed(runtime.BEFORE):
+    func(*args, **kwargs)
+from connector_http import transport
+report["requests_in_snapshot"] = "requests" in sys.modules
+report["session_in_snapshot"] = transport._session is not None
+print(json.dumps(report))
+"""
+
+
+def run_scenario(tmp_path: Path, scenario: str = SCENARIO) -> dict[str, Any]:
     runtime_dir = tmp_path / "runtime"
     runtime_dir.mkdir()
     (runtime_dir / "snapshot_restore_py.py").write_text(textwrap.dedent(FAKE_RUNTIME_MODULE))
@@ -107,7 +123,7 @@ def run_scenario(tmp_path: Path) -> dict[str, Any]:
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     result = subprocess.run(
-        [sys.executable, "-c", SCENARIO, str(runtime_dir)],
+        [sys.executable, "-c", scenario, str(runtime_dir)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -123,17 +139,25 @@ def test_hooks_clear_what_restored_copies_must_not_share(tmp_path: Path) -> None
     report = run_scenario(tmp_path)
     expected = {
         "spiff_lambda_proxy.snapstart.before_snapshot",
-        "connector_http._close_connections",
+        "connector_http._prepare_snapshot",
         "connector_aws.clear_caches",
     }
     assert expected <= set(report["before"])
-    assert {name.replace("before_snapshot", "after_restore") for name in expected} <= set(report["after"])
+    assert {"spiff_lambda_proxy.snapstart.after_restore", "connector_http._close_connections"} <= set(
+        report["after"]
+    )
     assert report["first_call"] == [200, 200]
     assert report["filled"] == [True, True, True, True]
     assert report["after_snapshot_hooks"] == [False, False, False, False]
     assert report["random_reseeded"] is True
     # Nothing broke: the proxy answers and opens a fresh session when a command needs one.
     assert report["after_restore"] == {"commands": 200, "http": [200, 200], "session_again": True}
+
+
+def test_the_http_stack_is_loaded_into_the_snapshot_without_connections(tmp_path: Path) -> None:
+    report = run_scenario(tmp_path, PRELOAD_SCENARIO)
+    # Without SnapStart, listing commands never pays for requests; with it, restores do not either.
+    assert report == {"requests_at_init": False, "requests_in_snapshot": True, "session_in_snapshot": False}
 
 
 def test_without_the_runtime_module_nothing_is_registered() -> None:
