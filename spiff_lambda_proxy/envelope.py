@@ -1,4 +1,10 @@
-"""The JSON shapes SpiffArena reads (PROTOCOL.md section 4): results and errors."""
+"""The JSON shapes SpiffArena reads (PROTOCOL.md sections 4-5): results and errors.
+
+A command answers with a v2 envelope (`command_response_version` 2) or an older
+v1 result (`{"response", "status", "mimetype"}`). Synchronous answers send a v2
+envelope whole and a v1 result as its own HTTP answer; callbacks of background
+runs need a v2 envelope in every case (`as_v2`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from .messages import Headers, Response, dump_json
 
 
 def error_envelope(error_code: str, message: str) -> dict[str, Any]:
+    """The proxy's own error answer (any failure before or around a command)."""
     return {"command_response": {}, "error": {"error_code": error_code, "message": message}}
 
 
@@ -18,24 +25,85 @@ def error_response(error: ProxyError) -> Response:
     return Response.json(error.status, error_envelope(error.error_code, error.message), headers=headers)
 
 
+def v2_error_envelope(error_code: str, http_status: int, message: str) -> dict[str, Any]:
+    """A failure as a v2 envelope: what a callback carries (it requires `command_response.body`)."""
+    return {
+        "command_response": {"body": {}, "mimetype": "application/json", "http_status": http_status},
+        "command_response_version": 2,
+        "error": {"error_code": error_code, "message": message},
+        "spiff__logs": [],
+    }
+
+
 def is_v2(result: Any) -> bool:
     version = result.get("command_response_version") if isinstance(result, Mapping) else None
     return isinstance(version, (int, float)) and not isinstance(version, bool) and version > 1
+
+
+def _is_v1(result: Any) -> bool:
+    return isinstance(result, Mapping) and "response" in result
 
 
 def result_response(command_id: str, result: Any, *, status: int = 200) -> Response:
     """Answer a command's result: a v2 envelope whole, a v1 result as its own HTTP answer."""
     if is_v2(result):
         return Response(status, _encode(command_id, result), content_type="application/json")
-    if isinstance(result, Mapping) and "response" in result:
+    if _is_v1(result):
         return _v1_response(command_id, result)
-    raise InvalidResult(
-        f"{command_id} returned {type(result).__name__}, which is neither a v2 result "
-        "(a dict with command_response_version 2) nor a v1 result (a dict with 'response')."
-    )
+    raise _not_a_result(command_id, result)
+
+
+def as_v2(command_id: str, result: Any) -> dict[str, Any]:
+    """A command's result as a v2 envelope with every key SpiffArena's callback route requires."""
+    if is_v2(result):
+        envelope = dict(result)
+        command_response = envelope.get("command_response")
+        if not isinstance(command_response, Mapping):
+            raise InvalidResult(f"{command_id} returned a v2 result whose command_response is not an object.")
+        envelope["command_response"] = {"body": {}, **command_response}
+        envelope.setdefault("error", None)
+        envelope.setdefault("spiff__logs", [])
+        return envelope
+    if not _is_v1(result):
+        raise _not_a_result(command_id, result)
+    status = _v1_status(command_id, result)
+    body = result["response"]
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if body is None:
+        body = ""
+    error = None
+    if status >= 400:
+        error = {
+            "error_code": f"HttpError{status}",
+            "message": f"{command_id} answered with status {status}.",
+        }
+    return {
+        "command_response": {
+            "body": body,
+            "mimetype": result.get("mimetype") or _default_mimetype(body),
+            "http_status": status,
+        },
+        "command_response_version": 2,
+        "error": error,
+        "spiff__logs": [],
+    }
 
 
 def _v1_response(command_id: str, result: Mapping[str, Any]) -> Response:
+    status = _v1_status(command_id, result)
+    body = result["response"]
+    mimetype = result.get("mimetype")
+    if isinstance(body, (dict, list)):
+        return Response(status, _encode(command_id, body), content_type=mimetype or _default_mimetype(body))
+    if body is None:
+        body = ""
+    if isinstance(body, bytes):
+        return Response(status, body, content_type=mimetype or "application/octet-stream")
+    return Response(status, str(body).encode(), content_type=mimetype or "text/plain; charset=utf-8")
+
+
+def _v1_status(command_id: str, result: Mapping[str, Any]) -> int:
     raw_status = result.get("status", 200)
     try:
         status = int(raw_status)
@@ -43,15 +111,18 @@ def _v1_response(command_id: str, result: Mapping[str, Any]) -> Response:
         status = 0
     if not 100 <= status <= 599:
         raise InvalidResult(f"{command_id} returned a v1 result with an invalid status: {raw_status!r}.")
-    body = result["response"]
-    mimetype = result.get("mimetype")
-    if isinstance(body, (dict, list)):
-        return Response(status, _encode(command_id, body), content_type=mimetype or "application/json")
-    if body is None:
-        body = ""
-    if isinstance(body, bytes):
-        return Response(status, body, content_type=mimetype or "application/octet-stream")
-    return Response(status, str(body).encode(), content_type=mimetype or "text/plain; charset=utf-8")
+    return status
+
+
+def _default_mimetype(body: Any) -> str:
+    return "application/json" if isinstance(body, (dict, list)) else "text/plain"
+
+
+def _not_a_result(command_id: str, result: Any) -> InvalidResult:
+    return InvalidResult(
+        f"{command_id} returned {type(result).__name__}, which is neither a v2 result "
+        "(a dict with command_response_version 2) nor a v1 result (a dict with 'response')."
+    )
 
 
 def _encode(command_id: str, payload: Any) -> bytes:

@@ -22,7 +22,7 @@ from . import callback, logs, runner, task_event
 from .auth import expected_api_key
 from .background import check_callback_url
 from .budget import ANSWER_MARGIN_SECONDS
-from .envelope import is_v2
+from .envelope import as_v2, v2_error_envelope
 from .errors import CommandNotFound, ConfigurationError, InvalidResult, ProxyError
 from .messages import dump_json
 from .registry import registry
@@ -63,7 +63,7 @@ def run(event: Mapping[str, Any], lambda_context: Any) -> dict[str, Any]:
         return _refused(error.error_code, error.message)
 
     if expired_after is not None:
-        envelope = error_envelope(
+        envelope = v2_error_envelope(
             "background_task_expired",
             504,
             f"{task.command_id} was not run: its background task waited {expired_after:.0f} s to start, "
@@ -129,70 +129,10 @@ def outcome(task: task_event.Task, lambda_context: Any, settings: BackgroundSett
         result = runner.execute(invocation, _command_deadline(lambda_context, settings))
         return as_v2(task.command_id, result)
     except ProxyError as error:
-        return error_envelope(error.error_code, error.status, error.message)
+        return v2_error_envelope(error.error_code, error.status, error.message)
     except Exception as error:  # a bug of ours; SpiffArena must still hear of it
         logger.exception("background task %s failed unexpectedly", task.task_id)
-        return error_envelope(type(error).__name__, 500, "The proxy failed unexpectedly; see its log.")
-
-
-def as_v2(command_id: str, result: Any) -> dict[str, Any]:
-    """A command's result as the v2 envelope the callback route requires."""
-    if is_v2(result):
-        envelope = dict(result)
-        command_response = envelope.get("command_response")
-        if not isinstance(command_response, Mapping):
-            raise InvalidResult(f"{command_id} returned a v2 result whose command_response is not an object.")
-        envelope["command_response"] = {"body": {}, **command_response}
-        envelope.setdefault("error", None)
-        envelope.setdefault("spiff__logs", [])
-        return envelope
-    if isinstance(result, Mapping) and "response" in result:
-        return _v1_as_v2(command_id, result)
-    raise InvalidResult(
-        f"{command_id} returned {type(result).__name__}, which is neither a v2 result "
-        "(a dict with command_response_version 2) nor a v1 result (a dict with 'response')."
-    )
-
-
-def error_envelope(error_code: str, http_status: int, message: str) -> dict[str, Any]:
-    return {
-        "command_response": {"body": {}, "mimetype": "application/json", "http_status": http_status},
-        "command_response_version": 2,
-        "error": {"error_code": error_code, "message": message},
-        "spiff__logs": [],
-    }
-
-
-def _v1_as_v2(command_id: str, result: Mapping[str, Any]) -> dict[str, Any]:
-    raw_status = result.get("status", 200)
-    try:
-        status = int(raw_status)
-    except (TypeError, ValueError):
-        status = 0
-    if not 100 <= status <= 599:
-        raise InvalidResult(f"{command_id} returned a v1 result with an invalid status: {raw_status!r}.")
-    body = result["response"]
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
-    if body is None:
-        body = ""
-    default_mimetype = "application/json" if isinstance(body, (dict, list)) else "text/plain"
-    error = None
-    if status >= 400:
-        error = {
-            "error_code": f"HttpError{status}",
-            "message": f"{command_id} answered with status {status}.",
-        }
-    return {
-        "command_response": {
-            "body": body,
-            "mimetype": result.get("mimetype") or default_mimetype,
-            "http_status": status,
-        },
-        "command_response_version": 2,
-        "error": error,
-        "spiff__logs": [],
-    }
+        return v2_error_envelope(type(error).__name__, 500, "The proxy failed unexpectedly; see its log.")
 
 
 def _encode(command_id: str, envelope: dict[str, Any]) -> bytes:
@@ -200,7 +140,7 @@ def _encode(command_id: str, envelope: dict[str, Any]) -> bytes:
         return dump_json(envelope)
     except (TypeError, ValueError) as error:
         message = f"{command_id} returned a result that cannot be sent as JSON: {error}"
-        return dump_json(error_envelope(InvalidResult.error_code, InvalidResult.status, message))
+        return dump_json(v2_error_envelope(InvalidResult.error_code, InvalidResult.status, message))
 
 
 def _remaining_seconds(lambda_context: Any) -> float | None:
