@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tools.build_zip import shown_path, step
 from tools.lambda_zip.target import Runtime, find_python
 
 from . import archive, cold, report, warm
@@ -65,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         chart = _chart(results, args.document.parent / CHART_NAME)
         report.write_markdown(args.document, report.markdown_section(results, chart))
         print(
-            f"\nwrote {_shown(args.document)}"
-            + (f" and {_shown(args.document.parent / chart)}" if chart else "")
+            f"\nwrote {shown_path(args.document)}"
+            + (f" and {shown_path(args.document.parent / chart)}" if chart else "")
         )
     return 0
 
@@ -139,14 +140,3 @@ def _commit() -> str:
         ["git", "describe", "--always", "--dirty"], cwd=PROJECT, capture_output=True, text=True, check=False
     )
     return f"`{done.stdout.strip()}`" if done.returncode == 0 else "an unknown commit"
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def step(message: str) -> None:
-    print(f"==> {message}", flush=True)

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import pytest
 from lambda_events import EVENTS_DIR
+from local_server import serving
 from sample_connectors import CONNECTOR_SAMPLE
 
 import lambda_function
@@ -60,21 +61,10 @@ def sample(extra_connectors: Callable[[dict[str, str]], Registry]) -> Registry:
     return extra_connectors(CONNECTOR_SAMPLE)
 
 
-def start(server: local.LocalServer) -> Iterator[str]:
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.url
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
 @pytest.fixture
 def served(sample: Registry) -> Iterator[str]:
     """The real handler behind the local server, on a free loopback port."""
-    yield from start(local.make_server("127.0.0.1", 0, timeout_seconds=100))
+    yield from serving(local.make_server("127.0.0.1", 0, timeout_seconds=100))
 
 
 def test_liveness_and_index(served: str) -> None:
@@ -171,7 +161,7 @@ def test_a_handler_crash_is_a_502_like_a_function_url(sample: Registry) -> None:
     def crashing(event: Any, context: Any) -> Any:
         raise RuntimeError("boom")
 
-    for url in start(local.make_server("127.0.0.1", 0, handler=crashing)):
+    for url in serving(local.make_server("127.0.0.1", 0, handler=crashing)):
         reply = request(url, "GET", "/v1/commands")
         assert reply.status == 502
         assert b"boom" not in reply.body

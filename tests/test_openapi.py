@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from local_server import serving
 from moto_endpoint import AwsTestBed
 
 from spiff_lambda_proxy import local
@@ -78,15 +78,7 @@ def served(aws: AwsTestBed, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("CONNECTOR_PROXY_API_KEY", KEY)
     # Generated URLs must never be fetched: every destination is refused before any DNS lookup.
     monkeypatch.setenv("HTTP_CONNECTOR_DENIED_HOSTS", "*,0.0.0.0/0,::/0")
-    server = local.make_server("127.0.0.1", 0, timeout_seconds=30)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.url
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    yield from serving(local.make_server("127.0.0.1", 0, timeout_seconds=30))
 
 
 Run = tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]

@@ -170,7 +170,7 @@ def report(result: Build) -> None:
     sizes = measure(result.archive, result.distributions, result.connector_entries)
     listing = _commands(result)
 
-    print(f"\nBuilt {_shown_path(result.archive)}")
+    print(f"\nBuilt {shown_path(result.archive)}")
     rows = [
         ("runtime", f"{runtime.describe()}; handler lambda_function.lambda_handler"),
         ("bytecode", _bytecode_line(result)),
@@ -251,7 +251,7 @@ def _check_listing(result: Build, listing: CommandListing) -> None:
     )
     if trustworthy:
         result.archive.unlink()  # nobody should deploy an archive known to be broken
-        raise BuildError(f"{problem}; {_shown_path(result.archive)} was not kept.")
+        raise BuildError(f"{problem}; {shown_path(result.archive)} was not kept.")
     warn(problem + "\n(checked on a machine unlike the target runtime; it may still work on Lambda)")
 
 
@@ -265,7 +265,8 @@ def _bytecode_line(result: Build) -> str:
     )
 
 
-def _shown_path(path: Path) -> str:
+def shown_path(path: Path) -> str:
+    """The path relative to the working directory when it is below it (shorter to read)."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
