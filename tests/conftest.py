@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from moto_endpoint import aws, moto_server  # noqa: F401 - fixtures for the aws connector's tests
+from support.moto_endpoint import aws, moto_server  # noqa: F401 - fixtures for the aws connector's tests
 
 from spiff_lambda_proxy.registry import Registry, rediscover
 

@@ -1,0 +1,242 @@
+"""template.yaml: valid for cfn-lint and the SAM transform, and what each parameter choice deploys."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.cfn_template import ATTRIBUTES, PSEUDO, TEMPLATE, Stack, template_source
+from support.paths import PROJECT_ROOT
+
+from spiff_lambda_proxy.settings import SETTINGS
+from tools.deploy import TEMPLATE_DEFAULTS, sam_template_text
+from tools.lambda_zip.target import Runtime
+
+ROOT = PROJECT_ROOT
+ACCOUNT, REGION = PSEUDO["AWS::AccountId"], PSEUDO["AWS::Region"]
+SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:spiff/proxy-key-AbCdEf"
+QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:proxy-failures"
+
+
+def lint(path: Path) -> list[str]:
+    from cfnlint.api import ManualArgs, lint_file
+
+    matches = lint_file(path, ManualArgs(regions=["us-east-1", "eu-west-1", "ap-southeast-2"]))
+    return [f"{match.rule.id} line {match.linenumber}: {match.message}" for match in matches]
+
+
+def test_cfn_lint_finds_nothing() -> None:
+    assert lint(TEMPLATE) == []
+
+
+def test_the_copy_make_deploy_deploys_for_another_build_is_valid_too(tmp_path: Path) -> None:
+    runtime = Runtime.parse("3.12", "arm64")
+    text = sam_template_text(runtime, ROOT / "dist" / runtime.archive_name)
+    assert "Runtime: python3.12" in text
+    assert "Architectures: [arm64]" in text
+    assert f"CodeUri: {ROOT / 'dist' / runtime.archive_name}" in text
+    copy = tmp_path / "template.yaml"
+    copy.write_text(text)
+    assert lint(copy) == []
+
+
+def test_the_function_is_what_make_zip_builds_by_default() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    python_version = re.search(r"^PYTHON_VERSION = (\S+)$", makefile, re.M)
+    arch = re.search(r"^ARCH = (\S+)$", makefile, re.M)
+    assert python_version and arch
+    runtime = Runtime.parse(python_version.group(1), arch.group(1))
+    assert runtime == TEMPLATE_DEFAULTS
+    source = template_source()["Resources"]["ProxyFunction"]["Properties"]
+    assert source["CodeUri"] == f"dist/{runtime.archive_name}"
+    function = Stack().function
+    assert function["Runtime"] == runtime.name
+    assert function["Architectures"] == [runtime.arch]
+    assert function["Handler"] == "lambda_function.lambda_handler"
+
+
+def test_defaults_deploy_a_public_url_and_nothing_else() -> None:
+    stack = Stack()
+    assert stack.rules_hold()
+    assert stack.environment == {}
+    assert stack.statements == {}
+    assert "GeneratedApiKey" not in stack.resources
+    function = stack.function
+    assert function["FunctionName"] == PSEUDO["AWS::StackName"]
+    # SpiffArena waits 45 s: a synchronous command must be cut off (and answered) before that.
+    assert int(function["Timeout"]) < 45
+    assert function["SnapStart"] == {"ApplyOn": "None"}
+    url = stack.resources["ProxyFunctionUrl"]["Properties"]
+    assert url["AuthType"] == "NONE"
+    assert url["TargetFunctionArn"] == "<ProxyFunctionAliaslive>"
+    # Since October 2025 a public URL needs both permissions, on what the URL invokes.
+    permissions = {
+        stack.resources[name]["Properties"]["Action"]: stack.resources[name]["Properties"]
+        for name in ("PublicUrlPermission", "PublicUrlInvokePermission")
+    }
+    assert permissions["lambda:InvokeFunctionUrl"]["FunctionUrlAuthType"] == "NONE"
+    assert permissions["lambda:InvokeFunction"]["InvokedViaFunctionUrl"] is True
+    assert {p["FunctionName"] for p in permissions.values()} == {"<ProxyFunctionAliaslive>"}
+    assert {p["Principal"] for p in permissions.values()} == {"*"}
+    logs = stack.resources["ProxyLogGroup"]["Properties"]
+    assert logs["LogGroupName"] == f"/aws/lambda/{PSEUDO['AWS::StackName']}"
+
+
+def test_outputs_give_the_exact_spiffarena_setting() -> None:
+    outputs = Stack().outputs
+    assert outputs["FunctionUrl"] == ATTRIBUTES[("ProxyFunctionUrl", "FunctionUrl")]
+    assert outputs["SpiffArenaConnectorProxyUrl"] == "https://abcdefghij.lambda-url.eu-west-1.on.aws"
+    assert "ApiKeySecretArn" not in outputs
+    description = Stack().template["Outputs"]["SpiffArenaConnectorProxyUrl"]["Description"]
+    assert "SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_URL" in description
+
+
+def test_iam_auth_leaves_the_url_closed_to_the_public() -> None:
+    stack = Stack(FunctionUrlAuthType="AWS_IAM")
+    assert stack.resources["ProxyFunctionUrl"]["Properties"]["AuthType"] == "AWS_IAM"
+    assert "PublicUrlPermission" not in stack.resources
+    assert "PublicUrlInvokePermission" not in stack.resources
+
+
+def test_an_api_key_secret_is_read_at_run_time_with_a_narrow_permission() -> None:
+    stack = Stack(ApiKeySecret=SECRET_ARN)
+    assert stack.rules_hold()
+    assert stack.environment == {"CONNECTOR_PROXY_API_KEY_SECRET": SECRET_ARN}
+    statement = stack.statements["ReadApiKey"]
+    assert statement["Resource"] == SECRET_ARN
+    assert set(statement["Action"]) == {"secretsmanager:GetSecretValue", "ssm:GetParameter"}
+
+
+def test_a_generated_api_key_lives_in_a_new_secret() -> None:
+    stack = Stack(GenerateApiKey="true")
+    secret = stack.resources["GeneratedApiKey"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Properties"]["GenerateSecretString"]["ExcludePunctuation"] is True
+    assert stack.environment == {"CONNECTOR_PROXY_API_KEY_SECRET": "<GeneratedApiKey>"}
+    assert stack.statements["ReadApiKey"]["Resource"] == "<GeneratedApiKey>"
+    assert stack.outputs["ApiKeySecretArn"] == "<GeneratedApiKey>"
+    assert "get-secret-value --secret-id <GeneratedApiKey>" in stack.outputs["ReadApiKeyCommand"]
+
+
+def test_a_plain_text_key_for_trials() -> None:
+    stack = Stack(ApiKey="trial-key")
+    assert stack.environment == {"CONNECTOR_PROXY_API_KEY": "trial-key"}
+    assert "ReadApiKey" not in stack.statements
+    parameters = Stack().template["Parameters"]
+    assert parameters["ApiKey"]["NoEcho"] is True
+    assert parameters["SpiffArenaCallbackApiKey"]["NoEcho"] is True
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [
+        {"ApiKey": "k", "ApiKeySecret": SECRET_ARN},
+        {"ApiKey": "k", "GenerateApiKey": "true"},
+        {"ApiKeySecret": SECRET_ARN, "GenerateApiKey": "true"},
+    ],
+)
+def test_rules_refuse_two_key_sources(choice: dict[str, str]) -> None:
+    assert not Stack(**choice).rules_hold()
+
+
+def test_settings_reach_the_environment_and_are_documented_settings() -> None:
+    from connector_http.settings import SETTINGS as HTTP_SETTINGS
+
+    stack = Stack(
+        CorsOrigins="https://spiff.example.com",
+        HttpAllowedHosts="localhost",
+        HttpDeniedHosts="10.0.0.0/8",
+        AsyncCommands="aws/*",
+        SpiffArenaCallbackOrigins="https://spiff.example.com",
+        SpiffArenaCallbackApiKey="callback-key",
+        ApiKeySecret=SECRET_ARN,
+        Timeout="300",
+        MemorySize="1024",
+    )
+    assert stack.environment == {
+        "CONNECTOR_PROXY_API_KEY_SECRET": SECRET_ARN,
+        "CONNECTOR_PROXY_CORS_ORIGINS": "https://spiff.example.com",
+        "HTTP_CONNECTOR_ALLOWED_HOSTS": "localhost",
+        "HTTP_CONNECTOR_DENIED_HOSTS": "10.0.0.0/8",
+        "CONNECTOR_PROXY_ASYNC_COMMANDS": "aws/*",
+        "SPIFFARENA_CALLBACK_ORIGINS": "https://spiff.example.com",
+        "SPIFFARENA_CALLBACK_API_KEY": "callback-key",
+    }
+    assert (stack.function["Timeout"], stack.function["MemorySize"]) == ("300", "1024")
+    documented = {setting.name for setting in SETTINGS} | {setting.name for setting in HTTP_SETTINGS}
+    variables = template_source()["Resources"]["ProxyFunction"]["Properties"]["Environment"]["Variables"]
+    assert set(variables) <= documented
+
+
+def _long_running_statement() -> dict[str, Any]:
+    """The statement docs/long-running.md tells users to add, filled in for the test stack."""
+    text = (ROOT / "docs" / "long-running.md").read_text()
+    block = re.search(
+        r'```json\n(\{\n  "Effect": "Allow",\n  "Action": "lambda:InvokeFunction".*?)```', text, re.S
+    )
+    assert block, "docs/long-running.md no longer shows the self-invoke statement"
+    filled = block.group(1).replace("<region>", REGION).replace("<account-id>", ACCOUNT)
+    statement: dict[str, Any] = json.loads(filled)
+    return statement
+
+
+@pytest.mark.parametrize(
+    ("choice", "name"),
+    [
+        ({"AsyncCommands": "aws/*"}, PSEUDO["AWS::StackName"]),
+        ({"BackgroundTasks": "true", "FunctionName": "proxy"}, "proxy"),
+    ],
+)
+def test_background_tasks_may_invoke_the_function_itself(choice: dict[str, str], name: str) -> None:
+    statement = Stack(**choice).statements["InvokeItselfForBackgroundTasks"]
+    documented = _long_running_statement()
+    assert statement["Action"] == documented["Action"]
+    assert statement["Resource"] == [arn.replace("<function-name>", name) for arn in documented["Resource"]]
+    assert "InvokeItselfForBackgroundTasks" not in Stack().statements
+
+
+def test_background_invocations_are_never_retried_and_failures_have_a_destination() -> None:
+    config = Stack().resources["BackgroundInvokeConfig"]
+    assert config["DependsOn"] == "ProxyFunctionAliaslive"
+    properties = config["Properties"]
+    assert properties["MaximumRetryAttempts"] == 0
+    assert properties["Qualifier"] == "live"
+    assert "DestinationConfig" not in properties
+    stack = Stack(FailureDestinationArn=QUEUE_ARN)
+    properties = stack.resources["BackgroundInvokeConfig"]["Properties"]
+    assert properties["DestinationConfig"] == {"OnFailure": {"Destination": QUEUE_ARN}}
+    assert stack.statements["ReportFailedBackgroundTasks"]["Resource"] == QUEUE_ARN
+    # Events older than the maximum age are dropped by Lambda; the proxy's own limit must fit in it.
+    task_max_age = next(s for s in SETTINGS if s.name == "CONNECTOR_PROXY_TASK_MAX_AGE_SECONDS")
+    assert properties["MaximumEventAgeInSeconds"] >= int(task_max_age.default)
+
+
+def test_aws_connector_statements_are_those_of_docs_aws_md() -> None:
+    text = (ROOT / "docs" / "aws.md").read_text()
+    policy = json.loads(re.search(r'```json\n(\{\n  "Version".*?)```', text, re.S).group(1))  # type: ignore[union-attr]
+    stack = Stack(S3Bucket="my-bucket", DynamoDBTable="my-table", SqsQueue="my-queue", SnsTopic="my-topic")
+    documented = json.loads(json.dumps(policy).replace("REGION", REGION).replace("ACCOUNT", ACCOUNT))
+    for statement in documented["Statement"]:
+        deployed = stack.statements[statement["Sid"]]
+        assert _as_set(deployed["Action"]) == _as_set(statement["Action"]), statement["Sid"]
+        assert _as_set(deployed["Resource"]) == _as_set(statement["Resource"]), statement["Sid"]
+    assert set(Stack(S3Bucket="reports-*").statements) == {"S3Objects", "S3List"}
+    assert Stack(ExtraPolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess").resources["ProxyFunctionRole"][
+        "Properties"
+    ]["ManagedPolicyArns"][-1] == ("arn:aws:iam::aws:policy/ReadOnlyAccess")
+
+
+def _as_set(value: str | list[str]) -> set[str]:
+    return {value} if isinstance(value, str) else set(value)
+
+
+def test_snapstart_applies_to_the_published_versions_the_url_serves() -> None:
+    stack = Stack(SnapStart="true")
+    assert stack.function["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    alias = stack.resources["ProxyFunctionAliaslive"]["Properties"]
+    assert alias["Name"] == "live"
+    versions = [r for r in stack.resources.values() if r["Type"] == "AWS::Lambda::Version"]
+    assert len(versions) == 1
