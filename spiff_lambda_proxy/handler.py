@@ -12,7 +12,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from . import cors, logs, task_event
+from . import cors, logs
+from .background import event as task_event
 from .envelope import error_envelope, error_response
 from .errors import PayloadTooLarge, ProxyError, UnrecognisedEvent
 from .events import adapt
@@ -33,9 +34,9 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
     if task_event.is_task_event(event):
         # A background task this function handed to itself, not an HTTP request. It is the one
         # path that may raise: a result SpiffArena never got must count as a failed invocation.
-        from . import task_worker
+        from .background import worker
 
-        return task_worker.run(event, context)
+        return worker.run(event, context)
     source = adapt(event)
     if source is None:
         return _unrecognised_event(event, lambda_request_id)

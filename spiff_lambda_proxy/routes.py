@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from . import background, runner
+from . import runner
 from .auth import expected_api_key
+from .background import start as background
+from .background.settings import BackgroundSettings
 from .budget import deadline
 from .messages import Request, Response
 from .router import Call, Router
-from .settings import BackgroundSettings
 
 router = Router()
 

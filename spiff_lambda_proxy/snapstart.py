@@ -45,7 +45,8 @@ def after_restore() -> None:
 
 
 def _forget_connections() -> None:
-    from . import background, secret_store
+    from . import secret_store
+    from .background import start as background
 
     background.forget_clients()
     secret_store.forget()

@@ -13,10 +13,12 @@ from support.lambda_events import invoke
 from support.moto_endpoint import REGION, AwsTestBed, free_port
 from support.paths import PROJECT_ROOT
 
-from spiff_lambda_proxy import background, secret_store
+from spiff_lambda_proxy import secret_store
 from spiff_lambda_proxy.auth import API_KEY_HEADER
+from spiff_lambda_proxy.background import callback
+from spiff_lambda_proxy.background.settings import BackgroundSettings
 from spiff_lambda_proxy.errors import ConfigurationError
-from spiff_lambda_proxy.settings import BackgroundSettings, Settings
+from spiff_lambda_proxy.settings import Settings
 
 KEY = "k3y-from-the-store-8c1f0e"
 ROOT = PROJECT_ROOT
@@ -172,9 +174,9 @@ def test_a_stored_key_authenticates_callers_for_background_runs(aws: AwsTestBed)
     # SpiffArena says, as with CONNECTOR_PROXY_API_KEY.
     assert background_settings.task_secret == KEY
     callback_url = "https://spiff.example.com/v1.0/tasks/1/2/callback"
-    background.check_callback_url(callback_url, background_settings, stored)
+    callback.check_callback_url(callback_url, background_settings, stored)
     with pytest.raises(ConfigurationError):
-        background.check_callback_url(callback_url, background_settings, open_proxy)
+        callback.check_callback_url(callback_url, background_settings, open_proxy)
 
 
 def test_boto3_stays_unloaded_without_the_setting() -> None:

@@ -64,7 +64,8 @@ def get():
 
 from connector_aws import clients as aws_clients
 from connector_http import transport
-from spiff_lambda_proxy import background, secret_store
+from spiff_lambda_proxy import secret_store
+from spiff_lambda_proxy.background import start as background
 
 report = {
     "before": [f"{f.__module__}.{f.__qualname__}" for f, _, _ in runtime.BEFORE],

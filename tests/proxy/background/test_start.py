@@ -16,7 +16,8 @@ from support.paths import PROJECT_ROOT
 from support.sample_connectors import CONNECTOR_SAMPLE
 
 import lambda_function
-from spiff_lambda_proxy import background, task_event
+from spiff_lambda_proxy.background import event as task_event
+from spiff_lambda_proxy.background import start as background
 from spiff_lambda_proxy.registry import Registry
 from spiff_lambda_proxy.settings import SETTINGS
 

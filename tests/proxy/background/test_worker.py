@@ -17,9 +17,9 @@ from support.lambda_events import FakeContext
 from support.sample_connectors import CONNECTOR_SAMPLE
 
 import lambda_function
-from spiff_lambda_proxy import task_event
+from spiff_lambda_proxy.background import event as task_event
+from spiff_lambda_proxy.background.worker import TaskFailed
 from spiff_lambda_proxy.registry import Registry
-from spiff_lambda_proxy.task_worker import TaskFailed
 
 SECRET = "task-secret-for-tests"
 CALLBACK_KEY = "spiff-service-account-key-0d1e"

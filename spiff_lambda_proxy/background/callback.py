@@ -17,6 +17,10 @@ from collections.abc import Callable
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from ..errors import BadRequest, ConfigurationError
+from ..settings import Settings
+from .settings import BackgroundSettings
+
 API_KEY_HEADER = "SpiffWorkflow-Api-Key"
 # Worth another try: the answer may differ next time.
 _TRANSIENT_STATUSES = frozenset({408, 425, 429})
@@ -139,3 +143,38 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         return None  # an HTTP date: fall back to our own backoff
     return seconds if seconds is not None and seconds >= 0 else None
+
+
+def check_callback_url(url: str, settings: BackgroundSettings, proxy_settings: Settings) -> None:
+    """Refuse callback URLs the result (and the SpiffArena API key) must not be sent to."""
+    origin = _origin(url)
+    if origin is None:
+        raise BadRequest("spiff__callback_url must be an http(s) URL.", error_code="invalid_callback_url")
+    if settings.callback_origins:
+        if origin not in {_origin(allowed) for allowed in settings.callback_origins}:
+            raise BadRequest(
+                f"Callbacks may go to {', '.join(settings.callback_origins)} only "
+                f"(SPIFFARENA_CALLBACK_ORIGINS), not to {origin}.",
+                error_code="callback_url_not_allowed",
+            )
+        return
+    if settings.callback_api_key and not proxy_settings.authenticates_callers:
+        # Anyone who can reach the proxy could otherwise have the key sent to their own server.
+        raise ConfigurationError(
+            "Background runs send SPIFFARENA_CALLBACK_API_KEY to the callback URL in the request, and "
+            "this proxy does not authenticate its callers. Set SPIFFARENA_CALLBACK_ORIGINS to SpiffArena's "
+            "backend origin (e.g. https://spiff.example.com), or set CONNECTOR_PROXY_API_KEY."
+        )
+
+
+def _origin(url: str) -> str | None:
+    """scheme://host[:port] with the default port left out, or None for what is not an http(s) URL."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    default_port = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port and port != default_port else "")

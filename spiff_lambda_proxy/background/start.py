@@ -5,7 +5,7 @@ the deployment lists it in `CONNECTOR_PROXY_ASYNC_COMMANDS` or the BPMN author
 passed `spiff__proxy_background` (commands with their own `execute_async` keep
 using it, see `runner.run`). The request has been fully validated by then; the
 work is handed to an asynchronous invocation of this same function
-(`task_worker` runs it and PUTs the result to the callback URL). When that
+(`worker` runs it and PUTs the result to the callback URL). When that
 hand-over fails the caller hears why at once instead of a 202 that never
 completes.
 """
@@ -17,11 +17,13 @@ import threading
 import time
 from typing import Any
 
-from . import task_event
-from .errors import BadRequest, ConfigurationError, PayloadTooLarge, ProxyError
-from .messages import Response
-from .runner import TASK_DATA_KEY, Invocation, has_execute_async
-from .settings import BackgroundSettings, Settings
+from ..errors import BadRequest, PayloadTooLarge, ProxyError
+from ..messages import Response
+from ..runner import TASK_DATA_KEY, Invocation, has_execute_async
+from ..settings import Settings
+from . import event as task_event
+from .callback import check_callback_url
+from .settings import BackgroundSettings
 
 # The reserved argument a BPMN author sets to run one service task in the background.
 # `spiff__` keys never reach a command; "proxy" keeps it apart from SpiffArena's own keys.
@@ -134,48 +136,11 @@ def accepted_envelope(task: task_event.Task) -> dict[str, Any]:
     }
 
 
-def check_callback_url(url: str, settings: BackgroundSettings, proxy_settings: Settings) -> None:
-    """Refuse callback URLs the result (and the SpiffArena API key) must not be sent to."""
-    origin = _origin(url)
-    if origin is None:
-        raise BadRequest("spiff__callback_url must be an http(s) URL.", error_code="invalid_callback_url")
-    if settings.callback_origins:
-        if origin not in {_origin(allowed) for allowed in settings.callback_origins}:
-            raise BadRequest(
-                f"Callbacks may go to {', '.join(settings.callback_origins)} only "
-                f"(SPIFFARENA_CALLBACK_ORIGINS), not to {origin}.",
-                error_code="callback_url_not_allowed",
-            )
-        return
-    if settings.callback_api_key and not proxy_settings.authenticates_callers:
-        # Anyone who can reach the proxy could otherwise have the key sent to their own server.
-        raise ConfigurationError(
-            "Background runs send SPIFFARENA_CALLBACK_API_KEY to the callback URL in the request, and "
-            "this proxy does not authenticate its callers. Set SPIFFARENA_CALLBACK_ORIGINS to SpiffArena's "
-            "backend origin (e.g. https://spiff.example.com), or set CONNECTOR_PROXY_API_KEY."
-        )
-
-
 def _label(value: Any) -> str | int | None:
     """SpiffArena's ids of the task, for log lines: short scalars only, whatever the caller sent."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
     return value[:100] if isinstance(value, str) else value
-
-
-def _origin(url: str) -> str | None:
-    """scheme://host[:port] with the default port left out, or None for what is not an http(s) URL."""
-    from urllib.parse import urlsplit  # background runs only: off the cold start
-
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    default_port = 443 if parts.scheme == "https" else 80
-    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port and port != default_port else "")
 
 
 def _requested(value: Any) -> bool | None:

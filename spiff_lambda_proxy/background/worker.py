@@ -18,15 +18,17 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from . import callback, logs, runner, task_event
-from .auth import expected_api_key
-from .background import check_callback_url
-from .budget import ANSWER_MARGIN_SECONDS
-from .envelope import as_v2, v2_error_envelope
-from .errors import CommandNotFound, ConfigurationError, InvalidResult, ProxyError
-from .messages import dump_json
-from .registry import registry
-from .settings import BackgroundSettings, Settings
+from .. import logs, runner
+from ..auth import expected_api_key
+from ..budget import ANSWER_MARGIN_SECONDS
+from ..envelope import as_v2, v2_error_envelope
+from ..errors import CommandNotFound, ConfigurationError, InvalidResult, ProxyError
+from ..messages import dump_json
+from ..registry import registry
+from ..settings import Settings
+from . import callback
+from . import event as task_event
+from .settings import BackgroundSettings
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ def run(event: Mapping[str, Any], lambda_context: Any) -> dict[str, Any]:
             task = task_event.open_event(event, settings.task_secret, settings.task_max_age)
         except task_event.Expired as expired:
             task, expired_after = expired.task, expired.age
-        check_callback_url(task.callback_url, settings, proxy_settings)
+        callback.check_callback_url(task.callback_url, settings, proxy_settings)
     except task_event.Refused as refusal:
         return _refused(refusal.error_code, refusal.message)
     except ProxyError as error:
