@@ -1,4 +1,4 @@
-"""Background tasks run from their internal event through `lambda_handler`, results PUT to a real server."""
+"""Background runs from their internal event through `lambda_handler`, results PUT to a real server."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from support.lambda_events import FakeContext
 from support.sample_connectors import CONNECTOR_SAMPLE
 
 import lambda_function
-from spiff_lambda_proxy.background import event as task_event
-from spiff_lambda_proxy.background.worker import TaskFailed
+from spiff_lambda_proxy.background import event as run_event
+from spiff_lambda_proxy.background.worker import RunFailed
 from spiff_lambda_proxy.registry import Registry
 
 SECRET = "task-secret-for-tests"
@@ -55,7 +55,7 @@ def connectors(extra_connectors: Callable[[dict[str, str]], Registry]) -> Regist
 
 
 @pytest.fixture(autouse=True)
-def fast_callbacks(monkeypatch: pytest.MonkeyPatch) -> None:
+def fast_callbacks(monkeypatch: pytest.MonkeyPatch, loopback_callbacks: None) -> None:
     monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS", "0.01")
     monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_TIMEOUT_SECONDS", "5")
     monkeypatch.setenv("CONNECTOR_PROXY_TASK_SECRET", SECRET)
@@ -70,9 +70,9 @@ def server() -> Iterator[CallbackServer]:
         yield callback
 
 
-def make_task(url: str, command: str = "sample/Echo", **fields: Any) -> task_event.Task:
+def make_task(url: str, command: str = "sample/Echo", **fields: Any) -> run_event.Run:
     values: dict[str, Any] = {
-        "task_id": str(uuid.uuid4()),
+        "run_id": str(uuid.uuid4()),
         "command_id": command,
         "params": {"message": "hi", "times": 2},
         "task_data": {"order": 42},
@@ -82,11 +82,11 @@ def make_task(url: str, command: str = "sample/Echo", **fields: Any) -> task_eve
         "spiff_task_id": "0b8a2c1e-2f6d-4f1c-9d59-5b0d6f1e7a10",
     }
     values.update(fields)
-    return task_event.Task(**values)
+    return run_event.Run(**values)
 
 
-def event_for(task: task_event.Task, secret: str | None = SECRET) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads(task_event.encode(task, secret))
+def event_for(task: run_event.Run, secret: str | None = SECRET) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads(run_event.encode(task, secret))
     return event
 
 
@@ -106,12 +106,33 @@ def test_result_is_put_to_the_callback_with_the_api_key(server: CallbackServer) 
     task = make_task(server.url())
     result = run(event_for(task))
 
-    assert result["ok"] is True and result["task_id"] == task.task_id
+    assert result["ok"] is True and result["run_id"] == task.run_id
     assert (result["callback_status"], result["attempts"], result["error_code"]) == (200, 1, None)
+    assert result["outcome"] == "delivered"
     [received] = server.puts()
     assert received.path == "/v1.0/tasks/7/0b8a2c1e-2f6d-4f1c-9d59-5b0d6f1e7a10/callback"
     assert received.headers["spiffworkflow-api-key"] == CALLBACK_KEY
+    # What SpiffArena stores for the synchronous answer, operator_identifier included.
+    stored = {
+        "body": {"echo": "hihi", "task_data": {"order": 42}},
+        "mimetype": "application/json",
+        "http_status": 200,
+        "operator_identifier": "sample/Echo",
+    }
     assert received.json == {
+        "command_response": {"body": stored, "mimetype": "application/json", "http_status": 200},
+        "command_response_version": 2,
+        "error": None,
+        "spiff__logs": [],
+    }
+
+
+def test_the_raw_shape_sends_the_results_own_envelope(
+    server: CallbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_SHAPE", "raw")
+    run(event_for(make_task(server.url())))
+    assert only_put(server) == {
         "command_response": {
             "body": {"echo": "hihi", "task_data": {"order": 42}},
             "mimetype": "application/json",
@@ -121,6 +142,12 @@ def test_result_is_put_to_the_callback_with_the_api_key(server: CallbackServer) 
         "error": None,
         "spiff__logs": [],
     }
+
+
+def test_an_unknown_shape_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_SHAPE", "wobbly")
+    with pytest.raises(RunFailed, match="CONNECTOR_PROXY_CALLBACK_SHAPE"):
+        run(event_for(make_task("http://127.0.0.1:9/x")))
 
 
 def test_without_a_callback_key_no_key_header_is_sent(
@@ -143,7 +170,7 @@ def test_logs_name_the_task_but_no_secrets_params_or_task_data(
         task_data={"ssn": "123-45-6789"},
     )
     run(event_for(task))
-    assert task.task_id in caplog.text and "probe/Touch" in caplog.text
+    assert task.run_id in caplog.text and "probe/Touch" in caplog.text
     for secret in (CALLBACK_KEY, SECRET, "hunter2-param", "123-45-6789", "/dev/null"):
         assert secret not in caplog.text
 
@@ -179,13 +206,15 @@ def test_a_failing_command_reports_its_error_code(server: CallbackServer) -> Non
         ),
     ],
 )
-def test_v1_results_become_v2_envelopes(
+def test_in_the_raw_shape_v1_results_become_v2_envelopes(
     server: CallbackServer,
     command: str,
     params: dict[str, Any],
     expected_response: dict[str, Any],
     expected_error: str | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_SHAPE", "raw")
     run(event_for(make_task(server.url(), command=command, params=params)))
     body = only_put(server)
     assert body["command_response_version"] == 2
@@ -212,9 +241,18 @@ def test_every_failure_still_reaches_the_callback(
     assert body["command_response"]["body"] == {}
 
 
+@pytest.mark.parametrize(
+    ("shape", "body"),
+    [("raw", {}), ("synchronous", {"http_status": 200, "operator_identifier": "bodyless/NoBody"})],
+)
 def test_a_v2_result_without_a_body_gets_one(
-    server: CallbackServer, extra_connectors: Callable[[dict[str, str]], Registry]
+    server: CallbackServer,
+    extra_connectors: Callable[[dict[str, str]], Registry],
+    monkeypatch: pytest.MonkeyPatch,
+    shape: str,
+    body: dict[str, Any],
 ) -> None:
+    monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_SHAPE", shape)
     extra_connectors(
         {
             "connector_bodyless/__init__.py": "",
@@ -227,9 +265,9 @@ def test_a_v2_result_without_a_body_gets_one(
         }
     )
     run(event_for(make_task(server.url(), command="bodyless/NoBody", params={})))
-    body = only_put(server)
-    assert body["command_response"] == {"body": {}, "http_status": 200}
-    assert body["error"] is None and body["spiff__logs"] == []
+    sent = only_put(server)
+    assert sent["command_response"]["body"] == body
+    assert sent["error"] is None and sent["spiff__logs"] == []
 
 
 def test_the_command_learns_a_deadline_that_leaves_time_for_the_callback(
@@ -238,7 +276,7 @@ def test_the_command_learns_a_deadline_that_leaves_time_for_the_callback(
     monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_RESERVE_SECONDS", "4")
     before = time.time()
     run(event_for(make_task(server.url(), command="sample/ReadDeadline", params={})), FakeContext(10_000))
-    deadline = only_put(server)["command_response"]["body"]["deadline"]
+    deadline = only_put(server)["command_response"]["body"]["body"]["deadline"]
     assert before + 6 - 0.5 <= deadline <= time.time() + 6
 
 
@@ -264,23 +302,23 @@ def test_a_callback_refused_for_good_fails_the_invocation_at_once(
     task = make_task("")
     with running(statuses=[400]) as server:
         task = task._replace(callback_url=server.url())
-        with pytest.raises(TaskFailed) as failure:
+        with pytest.raises(RunFailed) as failure:
             run(event_for(task))
     assert len(server.puts()) == 1
-    assert task.task_id in str(failure.value)
+    assert task.run_id in str(failure.value)
     assert "HTTP 400 test_status_400" in str(failure.value)
-    assert task.task_id in caplog.text and CALLBACK_KEY not in caplog.text
+    assert task.run_id in caplog.text and CALLBACK_KEY not in caplog.text
 
 
 def test_retries_stop_after_the_configured_attempts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_ATTEMPTS", "3")
-    with running(statuses=[500] * 10) as server, pytest.raises(TaskFailed, match="after 3 attempt"):
+    with running(statuses=[500] * 10) as server, pytest.raises(RunFailed, match="3 attempt"):
         run(event_for(make_task(server.url())))
     assert len(server.puts()) == 3
 
 
 def test_retries_stop_when_the_function_runs_out_of_time() -> None:
-    with running(statuses=[500] * 10) as server, pytest.raises(TaskFailed):
+    with running(statuses=[500] * 10) as server, pytest.raises(RunFailed):
         # 1.6 s left: one answering margin, then barely room for an attempt.
         run(event_for(make_task(server.url())), FakeContext(remaining_ms=1_600))
     assert 1 <= len(server.puts()) < 10
@@ -291,11 +329,11 @@ def test_an_unreachable_callback_fails_the_invocation() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     # Nothing listens there now: every attempt is refused.
-    with pytest.raises(TaskFailed, match="ConnectionRefusedError"):
+    with pytest.raises(RunFailed, match="ConnectionRefusedError"):
         run(event_for(make_task(f"http://127.0.0.1:{port}/v1.0/tasks/1/x/callback")))
 
 
-def touch_task(server: CallbackServer, tmp_path: Path, **fields: Any) -> tuple[task_event.Task, Path]:
+def touch_task(server: CallbackServer, tmp_path: Path, **fields: Any) -> tuple[run_event.Run, Path]:
     mark = tmp_path / "ran"
     return make_task(server.url(), command="probe/Touch", params={"path": str(mark)}, **fields), mark
 
@@ -315,29 +353,29 @@ def test_forged_events_are_refused(
     task, mark = touch_task(server, tmp_path)
     event = event_for(task)
     if forgery == "unsigned":
-        del event[task_event.SIGNATURE_KEY]
+        del event[run_event.SIGNATURE_KEY]
     elif forgery == "wrong_secret":
         event = event_for(task, secret="guessed")
     elif forgery == "tampered":
-        event[task_event.TASK_KEY]["params"]["path"] = str(tmp_path / "elsewhere")
+        event[run_event.EVENT_KEY]["params"]["path"] = str(tmp_path / "elsewhere")
         mark = tmp_path / "elsewhere"
     elif forgery == "signature_moved":
         other = event_for(make_task(server.url()))
-        event[task_event.SIGNATURE_KEY] = other[task_event.SIGNATURE_KEY]
+        event[run_event.SIGNATURE_KEY] = other[run_event.SIGNATURE_KEY]
     else:
-        event[task_event.TASK_KEY] = "probe/Touch"
+        event[run_event.EVENT_KEY] = "probe/Touch"
 
     result = run(event)
 
     assert result["ok"] is False
     assert result["error"]["error_code"] in {
-        "unsigned_task_event",
-        "bad_task_signature",
-        "malformed_task_event",
+        "unsigned_run_event",
+        "bad_run_signature",
+        "malformed_run_event",
     }
     assert not mark.exists()
     assert server.received == []
-    assert "refused a background task event" in caplog.text
+    assert "refused a background run event" in caplog.text
     assert str(tmp_path) not in caplog.text
 
 
@@ -376,7 +414,7 @@ def test_a_stale_event_is_not_run_and_the_callback_hears_why(server: CallbackSer
 
 def test_an_event_from_the_future_is_refused(server: CallbackServer, tmp_path: Path) -> None:
     task, mark = touch_task(server, tmp_path, issued_at=int(time.time()) + 3600)
-    assert run(event_for(task))["error"]["error_code"] == "malformed_task_event"
+    assert run(event_for(task))["error"]["error_code"] == "malformed_run_event"
     assert not mark.exists() and server.received == []
 
 
@@ -385,8 +423,8 @@ def test_callbacks_only_go_to_allowed_origins(
 ) -> None:
     monkeypatch.setenv("SPIFFARENA_CALLBACK_ORIGINS", "https://spiff.example.com")
     task, mark = touch_task(server, tmp_path)
-    result = run(event_for(task))
-    assert result["error"]["error_code"] == "callback_url_not_allowed"
+    with pytest.raises(RunFailed, match="SPIFFARENA_CALLBACK_ORIGINS"):
+        run(event_for(task))
     assert not mark.exists() and server.received == []
 
     monkeypatch.setenv("SPIFFARENA_CALLBACK_ORIGINS", f"https://spiff.example.com, {server.origin}/")
