@@ -164,14 +164,16 @@ CONNECTOR_SHAPES = {
 
 
         class V2:
-            def __init__(self, body: Any = None, status: int = 200, error_code: str = "", headers: Any = None):
-                self.body, self.status, self.error_code, self.headers = body, status, error_code, headers
+            def __init__(self, body: Any = None, status: int = 200, error_code: str = "",
+                         headers: Any = None):
+                self.body, self.status, self.code, self.headers = body, status, error_code, headers
 
             def execute(self, config, task_data):
-                command_response = {"body": self.body, "mimetype": "application/json", "http_status": self.status}
+                command_response = {"body": self.body, "mimetype": "application/json",
+                                    "http_status": self.status}
                 if self.headers is not None:
                     command_response["headers"] = self.headers
-                error = {"error_code": self.error_code, "message": "it went wrong"} if self.error_code else None
+                error = {"error_code": self.code, "message": "it went wrong"} if self.code else None
                 return {
                     "command_response": command_response,
                     "command_response_version": 2,

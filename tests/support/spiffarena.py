@@ -24,7 +24,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
@@ -204,10 +204,8 @@ class SpiffArena:
             return 400, {"error_code": "invalid_callback_body", "message": "no command_response.body"}
         value = command_response["body"]
         if isinstance(value, str) and command_response.get("mimetype") == "application/json":
-            try:
+            with suppress(ValueError):
                 value = json.loads(value)
-            except ValueError:
-                pass
         self._finish(task, Stored(value), "done")
         return 200, {"ok": True}
 
@@ -243,3 +241,50 @@ def running(api_key: str = "service-account-key") -> Iterator[SpiffArena]:
         yield spiffarena
     finally:
         spiffarena.close()
+
+
+# Commands of support.sample_connectors (CONNECTOR_SHAPES, CONNECTOR_SAMPLE), their parameters, and what
+# SpiffArena stores for their synchronous answer (None: not pinned down, only compared).
+def stored_v2(body: Any, status: int = 200, **extra: Any) -> Stored:
+    """What SpiffArena stores for a synchronous v2 answer of shapes/V2."""
+    return Stored(
+        {
+            "body": body,
+            "mimetype": "application/json",
+            "http_status": status,
+            **extra,
+            "operator_identifier": "shapes/V2",
+        }
+    )
+
+
+SHAPE_CASES: list[tuple[str, dict[str, Any], Outcome]] = [
+    ("shapes/V2", {"body": {"id": 7}}, stored_v2({"id": 7})),
+    ("shapes/V2", {"body": {"id": 7}, "headers": {"ETag": "x"}}, stored_v2({"id": 7}, headers={"ETag": "x"})),
+    ("shapes/V2", {"body": '{"id": 7}'}, stored_v2('{"id": 7}')),
+    ("shapes/V2", {"body": None}, stored_v2(None)),
+    ("shapes/V2", {"body": "42"}, stored_v2("42")),
+    ("shapes/V2", {"body": {"id": 7}, "status": 201}, stored_v2({"id": 7}, 201)),
+    ("shapes/V2", {"body": {"detail": "gone"}, "status": 404}, Raised("ServiceTaskHttpError404")),
+    ("shapes/V2", {"body": {}, "error_code": "UpstreamDown"}, Raised("UpstreamDown")),
+    ("shapes/V2", {"body": {}, "error_code": "UpstreamDown", "status": 503}, Raised("UpstreamDown")),
+    ("shapes/V1", {"response": {"ok": True}, "status": 201}, Stored({"ok": True})),
+    ("shapes/V1", {"response": [1, 2]}, Stored([1, 2])),
+    ("shapes/V1", {"response": '"quoted"', "mimetype": "text/plain"}, Stored("quoted")),
+    ("shapes/V1", {"response": "42", "mimetype": "text/plain"}, Stored(42)),
+    ("shapes/V1", {"response": ""}, Stored({})),
+    ("shapes/V1", {"response": "", "status": 204}, Stored({})),
+    ("shapes/V1", {"response": {"api_response": {"x": 1}, "spiff__logs": ["l"]}}, Stored({"x": 1})),
+    ("shapes/V1", {"response": "plain words", "mimetype": "text/plain"}, Raised(INVALID_JSON)),
+    ("shapes/V1", {"response": "gone", "status": 404, "mimetype": "text/plain"}, Raised(INVALID_JSON)),
+    ("shapes/V1", {"response": {"detail": "gone"}, "status": 404}, Raised(BAD_STATUS)),
+    (
+        "shapes/V1",
+        {"response": {"error": {"error_code": "Boom", "message": "x"}}, "status": 500},
+        Raised("Boom"),
+    ),
+    ("shapes/Raises", {}, Raised("LookupError")),
+    ("sample/ReturnsNonsense", {}, Raised("invalid_command_result")),
+    ("sample/ReturnsUnencodable", {}, Raised("invalid_command_result")),
+    ("sample/Echo", {"message": "hi", "times": 2}, None),  # checked against the synchronous value only
+]

@@ -16,57 +16,12 @@ import pytest
 from support.background import Stubbed
 from support.lambda_events import SOURCES, FakeContext, invoke
 from support.sample_connectors import CONNECTOR_SAMPLE, CONNECTOR_SHAPES
-from support.spiffarena import BAD_STATUS, INVALID_JSON, Outcome, Raised, SpiffArena, Stored, read_answer
+from support.spiffarena import SHAPE_CASES, Outcome, Raised, SpiffArena, Stored, read_answer, stored_v2
 
 import lambda_function
 from spiff_lambda_proxy.registry import Registry
 
 TASK_DATA = {"order": 42, "customer": {"name": "Ada"}}
-
-
-def stored_v2(body: Any, status: int = 200, **extra: Any) -> Stored:
-    """What SpiffArena stores for a synchronous v2 answer of shapes/V2."""
-    return Stored(
-        {
-            "body": body,
-            "mimetype": "application/json",
-            "http_status": status,
-            **extra,
-            "operator_identifier": "shapes/V2",
-        }
-    )
-
-
-CASES: list[tuple[str, dict[str, Any], Outcome]] = [
-    ("shapes/V2", {"body": {"id": 7}}, stored_v2({"id": 7})),
-    ("shapes/V2", {"body": {"id": 7}, "headers": {"ETag": "x"}}, stored_v2({"id": 7}, headers={"ETag": "x"})),
-    ("shapes/V2", {"body": '{"id": 7}'}, stored_v2('{"id": 7}')),
-    ("shapes/V2", {"body": None}, stored_v2(None)),
-    ("shapes/V2", {"body": "42"}, stored_v2("42")),
-    ("shapes/V2", {"body": {"id": 7}, "status": 201}, stored_v2({"id": 7}, 201)),
-    ("shapes/V2", {"body": {"detail": "gone"}, "status": 404}, Raised("ServiceTaskHttpError404")),
-    ("shapes/V2", {"body": {}, "error_code": "UpstreamDown"}, Raised("UpstreamDown")),
-    ("shapes/V2", {"body": {}, "error_code": "UpstreamDown", "status": 503}, Raised("UpstreamDown")),
-    ("shapes/V1", {"response": {"ok": True}, "status": 201}, Stored({"ok": True})),
-    ("shapes/V1", {"response": [1, 2]}, Stored([1, 2])),
-    ("shapes/V1", {"response": '"quoted"', "mimetype": "text/plain"}, Stored("quoted")),
-    ("shapes/V1", {"response": "42", "mimetype": "text/plain"}, Stored(42)),
-    ("shapes/V1", {"response": ""}, Stored({})),
-    ("shapes/V1", {"response": "", "status": 204}, Stored({})),
-    ("shapes/V1", {"response": {"api_response": {"x": 1}, "spiff__logs": ["l"]}}, Stored({"x": 1})),
-    ("shapes/V1", {"response": "plain words", "mimetype": "text/plain"}, Raised(INVALID_JSON)),
-    ("shapes/V1", {"response": "gone", "status": 404, "mimetype": "text/plain"}, Raised(INVALID_JSON)),
-    ("shapes/V1", {"response": {"detail": "gone"}, "status": 404}, Raised(BAD_STATUS)),
-    (
-        "shapes/V1",
-        {"response": {"error": {"error_code": "Boom", "message": "x"}}, "status": 500},
-        Raised("Boom"),
-    ),
-    ("shapes/Raises", {}, Raised("LookupError")),
-    ("sample/ReturnsNonsense", {}, Raised("invalid_command_result")),
-    ("sample/ReturnsUnencodable", {}, Raised("invalid_command_result")),
-    ("sample/Echo", {"message": "hi", "times": 2}, None),  # checked against the synchronous value only
-]
 
 
 @pytest.fixture(autouse=True)
@@ -114,7 +69,7 @@ def in_the_background(
     return spiffarena.wait(task)
 
 
-@pytest.mark.parametrize(("command", "params", "expected"), CASES)
+@pytest.mark.parametrize(("command", "params", "expected"), SHAPE_CASES)
 def test_the_stored_value_and_error_code_are_the_same_both_ways(
     spiffarena: SpiffArena,
     lambda_stub: Stubbed,
