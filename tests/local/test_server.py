@@ -190,7 +190,7 @@ def test_a_burst_of_connections_waits_in_the_backlog_instead_of_being_reset(samp
         # Nothing accepts yet, so every connection must fit in the listen backlog (the standard
         # library's is 5: the 7th connect would hang, then fail).
         for _ in range(100):
-            waiting.append(socket.create_connection(server.server_address[:2], timeout=2))
+            waiting.append(socket.create_connection(("127.0.0.1", server.server_port), timeout=2))
         for _ in serving(server):
             for sock in waiting:
                 sock.sendall(b"GET /v1/liveness HTTP/1.1\r\nHost: localhost\r\n\r\n")

@@ -258,7 +258,7 @@ def stored_v2(body: Any, status: int = 200, **extra: Any) -> Stored:
     )
 
 
-SHAPE_CASES: list[tuple[str, dict[str, Any], Outcome]] = [
+SHAPE_CASES: list[tuple[str, dict[str, Any], Outcome | None]] = [
     ("shapes/V2", {"body": {"id": 7}}, stored_v2({"id": 7})),
     ("shapes/V2", {"body": {"id": 7}, "headers": {"ETag": "x"}}, stored_v2({"id": 7}, headers={"ETag": "x"})),
     ("shapes/V2", {"body": '{"id": 7}'}, stored_v2('{"id": 7}')),

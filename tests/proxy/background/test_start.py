@@ -305,6 +305,7 @@ def test_every_new_setting_is_documented() -> None:
         "CONNECTOR_PROXY_CALLBACK_ATTEMPTS",
         "CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS",
         "CONNECTOR_PROXY_CALLBACK_RESERVE_SECONDS",
+        "CONNECTOR_PROXY_CALLBACK_SHAPE",
     ):
         assert documented.get(name), name
     doc = (PROJECT_ROOT / "docs" / "long-running.md").read_text()
