@@ -195,3 +195,27 @@ CONNECTOR_SHAPES = {
                 raise LookupError("no such thing")
     """,
 }
+
+# Leaves a mark when it runs, so a refused event can be shown not to have run it.
+CONNECTOR_PROBE = {
+    "connector_probe/__init__.py": "",
+    "connector_probe/commands/__init__.py": "",
+    "connector_probe/commands/probe.py": """
+        from pathlib import Path
+
+
+        class Touch:
+            def __init__(self, path: str, secret_value: str = ""):
+                self.path = path
+
+            def execute(self, config, task_data):
+                Path(self.path).write_text("ran")
+                return {
+                    "command_response": {"body": {"touched": True}, "mimetype": "application/json",
+                                         "http_status": 200},
+                    "command_response_version": 2,
+                    "error": None,
+                    "spiff__logs": [],
+                }
+    """,
+}

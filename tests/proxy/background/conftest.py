@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from support.background import SPIFFARENA_ADDRESS, SPIFFARENA_HOST, Stubbed
+from support.background import CALLBACK_KEY, SECRET, SPIFFARENA_ADDRESS, SPIFFARENA_HOST, Stubbed
+from support.callback_server import CallbackServer, running
 from support.tripwire import Tripwire
 
 from spiff_lambda_proxy.background import start
@@ -67,3 +68,21 @@ def tripwire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tripwire]:
     wire.fake_dns[SPIFFARENA_HOST] = [SPIFFARENA_ADDRESS]
     yield wire
     assert wire.violations == []
+
+
+@pytest.fixture
+def worker_env(monkeypatch: pytest.MonkeyPatch, loopback_callbacks: None) -> None:
+    """A deployment whose callbacks go to this machine, quickly retried, signed with SECRET."""
+    monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS", "0.01")
+    monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_TIMEOUT_SECONDS", "5")
+    monkeypatch.setenv("CONNECTOR_PROXY_TASK_SECRET", SECRET)
+    monkeypatch.setenv("SPIFFARENA_CALLBACK_API_KEY", CALLBACK_KEY)
+    # SpiffArena authenticates to the proxy, so the callback URLs it sends are trusted.
+    monkeypatch.setenv("CONNECTOR_PROXY_API_KEY", "proxy-key")
+
+
+@pytest.fixture
+def server() -> Iterator[CallbackServer]:
+    """A callback server that records every request and answers them with 200."""
+    with running() as callback:
+        yield callback
