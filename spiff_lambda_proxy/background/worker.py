@@ -40,7 +40,7 @@ _LEVELS = {
 _SAYS = {
     callback.DELIVERED: "result delivered",
     callback.RETRY_SCHEDULED: "result delivered; SpiffArena scheduled a retry of the service task",
-    callback.INSTANCE_ERRORED: "error delivered; SpiffArena put the process instance in error",
+    callback.INSTANCE_ERRORED: "result delivered; SpiffArena put the process instance in error",
     callback.NOT_WAITING: "result not taken: SpiffArena no longer waits for it (done, cancelled or unknown)",
     callback.BAD_KEY: "result NOT delivered: SpiffArena refused SPIFFARENA_CALLBACK_API_KEY",
     callback.BODY_REFUSED: "result NOT delivered: SpiffArena refused the callback body",

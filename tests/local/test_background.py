@@ -77,24 +77,30 @@ def test_the_local_server_runs_background_runs_without_aws(
     assert start._clients == {}  # no Lambda client was ever made
 
 
-def test_make_serve_never_calls_aws_even_with_credentials(tmp_path: Path, spiffarena: SpiffArena) -> None:
+@pytest.mark.parametrize("credentials", [True, False], ids=["with AWS credentials", "without"])
+def test_make_serve_runs_them_and_never_calls_aws(
+    tmp_path: Path, spiffarena: SpiffArena, credentials: bool
+) -> None:
     for relative, source in {**CONNECTOR_SAMPLE, **CONNECTOR_SHAPES}.items():
         path = tmp_path / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(source))
     with Upstream() as aws:
-        env = local_env(
-            {
-                **settings_for(spiffarena),
+        aws_settings = {
+            "AWS_REGION": "us-east-1",
+            # Any AWS request at all would land here instead of in a real region.
+            "AWS_ENDPOINT_URL": aws.base_url,
+            "AWS_ENDPOINT_URL_LAMBDA": aws.base_url,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+            "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        }
+        if credentials:
+            aws_settings |= {
                 "AWS_ACCESS_KEY_ID": "AKIAREALLOOKING00000",
-                "AWS_SECRET_ACCESS_KEY": "not-really-secret",
-                "AWS_REGION": "us-east-1",
-                # Any AWS request at all would land here instead of in a real region.
-                "AWS_ENDPOINT_URL": aws.base_url,
-                "AWS_ENDPOINT_URL_LAMBDA": aws.base_url,
-            },
-            python_path=tmp_path,
-        )
+                "AWS_SECRET_ACCESS_KEY": "not-secret",
+            }
+        env = local_env({**settings_for(spiffarena), **aws_settings}, python_path=tmp_path)
         venv = Path(sys.executable).parent.parent
         served = Served(
             ["make", "-s", "-o", f"{venv}/.installed", "serve", f"VENV_PY={sys.executable}", "PORT=0"], env
