@@ -206,8 +206,11 @@ def _read_cookie(request: Request, name: str) -> str | None:
 
 
 def _refused(call: Call, step: str, error: FlowError, cookies: tuple[str, ...] = ()) -> Response:
-    plugin, name = call.path_params.get("plugin", "?"), call.path_params.get("auth", "?")
-    logger.warning("sign-in to %s/%s refused at the %s: %s", plugin, name, step, error.code)
+    # Path parameters are the caller's text: quoted, so they cannot forge log lines.
+    auth_id = repr(f"{call.path_params.get('plugin', '')}/{call.path_params.get('auth', '')}"[:120])
+    # A misconfigured deployment is the operator's to fix; refused requests are routine.
+    level = logging.WARNING if error.status >= 500 else logging.INFO
+    logger.log(level, "sign-in to %s refused at the %s: %s", auth_id, step, error.code)
     return error_page(error, cookies)
 
 

@@ -146,6 +146,15 @@ class LambdaBrowser:
         return f"https://{self.door.domain}{self.door.prefix}"
 
     def get(self, url: str, method: str = "GET") -> Answer:
+        """Visit `url`: its event through this process's `lambda_handler`."""
+        import lambda_function
+
+        return self.receive(
+            lambda_function.lambda_handler(self.event_for(url, method), FakeContext(self.remaining_ms))
+        )
+
+    def event_for(self, url: str, method: str = "GET") -> dict[str, Any]:
+        """The event this front door sends when the browser asks for `url`."""
         assert url.startswith(self.base + "/"), f"{url} is not this proxy ({self.base})"
         parts = urlsplit(url)
         path = self.door.base_path + parts.path[len(self.door.prefix) :]
@@ -161,9 +170,10 @@ class LambdaBrowser:
             event["requestContext"]["domainName"] = self.door.domain
         if cookie_header and self.source in ("function-url", "http-api"):
             event["cookies"] = [f"{name}={value}" for name, value in self.cookies.items()]
-        import lambda_function
+        return event
 
-        raw = lambda_function.lambda_handler(event, FakeContext(self.remaining_ms))
+    def receive(self, raw: dict[str, Any]) -> Answer:
+        """The answer as the browser reads it; its cookies kept for the next visit."""
         check_answer_shape(self.source, raw)
         self._keep(set_cookies(self.source, raw))
         return Answer(self.source, raw)
