@@ -1,5 +1,7 @@
 """The code for a token (RFC 6749 section 4.1.3), at the provider's token endpoint.
 
+Imported by the callback only: it loads requests.
+
 Through spiff_outbound's guarded transport, so the deployment's destination
 rules apply as to the http connector, bounded by a deadline. The answer is
 shaped as the reference host's requests-oauthlib hands it over (scope as a
@@ -22,6 +24,7 @@ import urllib3
 from spiff_outbound import transport
 from spiff_outbound.destinations import ALLOWED_HOSTS, Policy
 
+from .pages import SignInFailed
 from .provider import BASIC, OAuthClient
 
 # A sign-in is a person waiting in a browser: give up long before API Gateway does.
@@ -29,22 +32,6 @@ TIMEOUT_SECONDS = 15.0
 _CONNECT_TIMEOUT_SECONDS = 5.0
 # Token answers are a few kilobytes; anything much larger is not one.
 _MAX_ANSWER_BYTES = 64 * 1024
-_MAX_ERROR_CODE = 100
-_MAX_ERROR_DESCRIPTION = 400
-
-
-class SignInFailed(Exception):
-    """The provider (or the way to it) did not give a token; sent back to SpiffArena as `error=`."""
-
-    def __init__(self, error: str, description: str) -> None:
-        super().__init__(f"{error}: {description}")
-        self.error = clean(error, _MAX_ERROR_CODE) or "server_error"
-        self.description = clean(description, _MAX_ERROR_DESCRIPTION)
-
-
-def clean(text: Any, limit: int = _MAX_ERROR_DESCRIPTION) -> str:
-    """Provider-supplied text reduced to what may appear in a URL and a page: printable ASCII, bounded."""
-    return "".join(c for c in str(text or "") if " " <= c <= "~")[:limit].strip()
 
 
 def exchange_code(

@@ -25,8 +25,7 @@ from ..messages import Request, Response
 from ..registry import Target
 from ..router import Call
 from . import signing
-from .exchange import TIMEOUT_SECONDS, SignInFailed, clean, exchange_code
-from .pages import FlowError, error_page, redirect
+from .pages import FlowError, SignInFailed, clean, error_page, redirect
 from .provider import OAuthClient, describe
 from .public_url import callback_url
 from .redirects import check_redirect_url, with_params
@@ -35,6 +34,8 @@ from .settings import AuthSettings
 logger = logging.getLogger(__name__)
 
 _COOKIE_PREFIX = "spiff_oauth_"
+# What every browser keeps of one cookie, attributes included.
+_MAX_COOKIE_LENGTH = 4096
 _STATE = "state"
 _BROWSER = "browser"
 
@@ -60,17 +61,22 @@ def start(request: Request, call: Call) -> Response:
     claims = {"a": target.id, "e": signing.expiry(), "n": nonce}
     state = signing.seal(claims, secret, _STATE)
     browser = signing.seal({**claims, "r": redirect_url, "u": redirect_uri}, secret, _BROWSER)
+    cookie = _cookie(nonce, browser, redirect_uri, max_age=signing.LIFETIME_SECONDS)
+    if len(cookie) > _MAX_COOKIE_LENGTH:
+        # A browser would drop it silently, and the callback would fail for no visible reason.
+        return _refused(
+            call, "start", FlowError(400, "redirect_url_not_allowed", "redirect_url is too long.")
+        )
     logger.info("sign-in to %s: browser sent to %s", target.id, _origin(client.authorization_url))
-    return redirect(
-        _authorization_request(client, redirect_uri, state),
-        cookies=(_cookie(nonce, browser, redirect_uri, max_age=signing.LIFETIME_SECONDS),),
-    )
+    return redirect(_authorization_request(client, redirect_uri, state), cookies=(cookie,))
 
 
 def callback(request: Request, call: Call) -> Response:
     if request.method == "HEAD":
         # A prefetch must not spend the one-time code.
-        return error_page(FlowError(405, "method_not_allowed", "The sign-in callback is opened with GET."))
+        refusal = error_page(FlowError(405, "method_not_allowed", "The sign-in callback is opened with GET."))
+        refusal.headers.set("Allow", "GET")
+        return refusal
     cleared: tuple[str, ...] = ()
     try:
         target = _auth(call)
@@ -111,10 +117,12 @@ def _token(request: Request, call: Call, target: Target, redirect_uri: str) -> d
     code = _query(request, "code")
     if not code:
         raise SignInFailed("invalid_request", "The provider sent the browser back without a code.")
+    from . import exchange  # requests: only now that there is a code to exchange
+
     policy = _policy()
     client = describe(target, policy)
-    budget = deadline(call.lambda_context, request.source, TIMEOUT_SECONDS)
-    return exchange_code(client, code, redirect_uri, policy, budget)
+    budget = deadline(call.lambda_context, request.source, exchange.TIMEOUT_SECONDS)
+    return exchange.exchange_code(client, code, redirect_uri, policy, budget)
 
 
 def _checked_state(request: Request, target: Target, secret: str) -> str:

@@ -2,11 +2,18 @@
 
 These routes are browser navigations, so their errors are pages for a person
 (text, with a status that fits), not the JSON envelope SpiffArena's backend reads.
+Two kinds of failure: a `FlowError` ends the sign-in with a page (nowhere safe to
+send the browser), a `SignInFailed` goes back to SpiffArena as `error=`.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..messages import Headers, Response
+
+_MAX_ERROR_CODE = 100
+_MAX_ERROR_DESCRIPTION = 400
 
 # Nothing here may be cached, nor leak the URL (codes, state) to the next site.
 _COMMON_HEADERS = (
@@ -27,12 +34,25 @@ class FlowError(Exception):
         self.message = message
 
 
+class SignInFailed(Exception):
+    """The provider (or the way to it) did not give a token; sent back to SpiffArena as `error=`."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(f"{error}: {description}")
+        self.error = clean(error, _MAX_ERROR_CODE) or "server_error"
+        self.description = clean(description, _MAX_ERROR_DESCRIPTION)
+
+
+def clean(text: Any, limit: int = _MAX_ERROR_DESCRIPTION) -> str:
+    """Provider-supplied text reduced to what may appear in a URL and a page: printable ASCII, bounded."""
+    return "".join(c for c in str(text or "") if " " <= c <= "~")[:limit].strip()
+
+
 def page(status: int, code: str, message: str, cookies: tuple[str, ...] = ()) -> Response:
     text = f"{message}\n\n(error: {code})\n"
-    response = Response(
+    return Response(
         status, text.encode(), content_type="text/plain; charset=utf-8", headers=_headers(cookies)
     )
-    return response
 
 
 def error_page(error: FlowError, cookies: tuple[str, ...] = ()) -> Response:

@@ -224,9 +224,11 @@ class Flow(NamedTuple):
         return stored
 
 
-def sign_in(browser: LambdaBrowser, auth: str = "OAuth", redirect_url: str | None = None) -> Flow:
+def sign_in(
+    browser: LambdaBrowser, auth: str = "OAuth", redirect_url: str | None = None, plugin: str = "oauthdemo"
+) -> Flow:
     query = urlencode({"redirect_url": redirect_url or spiffarena_callback(auth)})
-    start = browser.get(f"{browser.base}/v1/auth/oauthdemo/{auth}?{query}")
+    start = browser.get(f"{browser.base}/v1/auth/{plugin}/{auth}?{query}")
     assert start.status == 302, start
     callback_url = provider_hop(start.headers["location"])
     return Flow(start, callback_url, browser.get(callback_url))

@@ -179,3 +179,14 @@ def test_spiffarenas_callback_origins_serve_when_no_auth_origins_are_set(
     refused = browser.get(f"{browser.base}/v1/auth/oauthdemo/OAuth?redirect_url=https://evil.example/")
     assert refused.status == 400
     assert "SPIFFARENA_CALLBACK_ORIGINS" in refused.text
+
+
+def test_a_redirect_url_too_long_for_the_sign_in_cookie_is_refused(deployment: FakeProvider) -> None:
+    from urllib.parse import quote
+
+    # Within the length limit, but JSON escapes each quote: the signed cookie would pass 4 KB.
+    redirect_url = f"{SPIFFARENA}/cb?x=" + '"' * 1900
+    browser = LambdaBrowser("function-url")
+    answer = browser.get(f"{browser.base}/v1/auth/oauthdemo/OAuth?redirect_url={quote(redirect_url)}")
+    assert answer.status == 400 and "too long" in answer.text
+    assert browser.set_cookie_headers == []

@@ -167,7 +167,7 @@ def test_the_flow_loads_on_the_first_sign_in_only() -> None:
         "from support.lambda_events import FakeContext\n"
         "answer = lambda_function.lambda_handler(json.loads(sys.argv[1]), FakeContext())\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('spiff_lambda_proxy.oauth'))\n"
-        "print(json.dumps([answer['statusCode'], loaded]))\n"
+        "print(json.dumps([answer['statusCode'], loaded, 'requests' in sys.modules]))\n"
     )
     for event, expect_loaded in (
         (make_event("function-url", "GET", "/v1/commands"), False),
@@ -182,5 +182,6 @@ def test_the_flow_loads_on_the_first_sign_in_only() -> None:
             timeout=60,
             check=True,
         )
-        status, loaded = json.loads(done.stdout.strip().splitlines()[-1])
+        status, loaded, with_requests = json.loads(done.stdout.strip().splitlines()[-1])
         assert bool(loaded) is expect_loaded, (status, loaded)
+        assert not with_requests  # only a callback with a code to exchange needs it
