@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,7 +26,7 @@ from ..messages import Request, Response
 from ..registry import Target
 from ..router import Call
 from . import signing
-from .pages import FlowError, SignInFailed, clean, error_page, redirect
+from .pages import FlowError, SignInFailed, error_page, redirect
 from .provider import OAuthClient, describe
 from .public_url import callback_url
 from .redirects import check_redirect_url, with_params
@@ -38,6 +39,7 @@ _COOKIE_PREFIX = "spiff_oauth_"
 _MAX_COOKIE_LENGTH = 4096
 _STATE = "state"
 _BROWSER = "browser"
+_ERROR_CODE = re.compile(r"^[a-z0-9_.-]{1,64}$", re.IGNORECASE)
 
 
 def start(request: Request, call: Call) -> Response:
@@ -89,8 +91,10 @@ def callback(request: Request, call: Call) -> Response:
             browser["r"], auth_settings.allowed_origins(), auth_settings.origins_setting
         )
     except FlowError as error:
-        said = clean(_query(request, "error", strict=False), 100)
-        if said:
+        # An error code only (access_denied): free text from the URL would let anyone put words
+        # of their choosing on a page of this domain.
+        said = _query(request, "error", strict=False) or ""
+        if _ERROR_CODE.match(said):
             error.message += f" The provider also said: {said}."
         return _refused(call, "callback", error, cleared)
     try:

@@ -56,7 +56,8 @@ def test_a_tampered_state_is_refused(deployment: FakeProvider) -> None:
     callback = started(browser)
     body, signature = state_of(callback).split(".")
     forged = signing._b64(signing._unb64(body).replace(b"oauthdemo/OAuth", b"oauthdemo/OAutH"))
-    for state in (f"{forged}.{signature}", f"{body}.{signature[:-2]}AA", body, "", "x" * 9000):
+    flipped = signature[:5] + ("B" if signature[5] == "A" else "A") + signature[6:]
+    for state in (f"{forged}.{signature}", f"{body}.{flipped}", f"{body}.{signature}=", body, "", "x" * 9000):
         answer = browser.get(with_query(callback, state=state))
         assert answer.status == 400, state
         assert answer.headers["content-type"].startswith("text/plain")
@@ -128,6 +129,10 @@ def test_without_a_state_the_page_also_shows_what_the_provider_said(deployment: 
     answer = browser.get(f"{browser.base}/v1/auth/oauthdemo/OAuth/callback?error=access_denied")
     assert answer.status == 400
     assert "missing_state" in answer.text and "access_denied" in answer.text
+    # ... an error code, not whatever text a link puts there.
+    lure = "Your account is locked. Call +1 555 0100"
+    answer = browser.get(f"{browser.base}/v1/auth/oauthdemo/OAuth/callback?{urlencode({'error': lure})}")
+    assert answer.status == 400 and "locked" not in answer.text
 
 
 def test_a_head_request_does_not_spend_the_code(deployment: FakeProvider) -> None:

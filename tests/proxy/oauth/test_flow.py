@@ -15,9 +15,10 @@ from support.oauth_provider import CLIENT_ID, CLIENT_SECRET, FakeProvider
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_a_user_signs_in_and_spiffarena_gets_the_token(
-    source: str, deployment: FakeProvider, caplog: pytest.LogCaptureFixture
+    source: str, deployment: FakeProvider, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("CONNECTOR_PROXY_LOG_LEVEL", "DEBUG")
     browser = LambdaBrowser(source)
     flow = sign_in(browser)
 
