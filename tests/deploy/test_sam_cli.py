@@ -44,11 +44,12 @@ def project(tmp_path: Path) -> Iterator[Path]:
     yield copy_project(tmp_path / "project")
 
 
-def make_deploy(project: Path, account: SamAccount, *variables: str, stdin: str = "") -> Any:
+def make_deploy(
+    project: Path, account: SamAccount, *variables: str, stdin: str = "", env: dict[str, str] | None = None
+) -> Any:
     tools = f"TOOLS_VENV={TOOLS_BIN.parent}"
-    return run(
-        ["make", "--no-print-directory", "deploy", tools, *variables], project, account.environment(), stdin
-    )
+    command = ["make", "--no-print-directory", "deploy", tools, *variables]
+    return run(command, project, env or account.environment(), stdin)
 
 
 def reached_cloudformation(result: Any) -> None:
@@ -131,13 +132,25 @@ def test_the_named_opt_out_is_the_only_way_to_a_public_url_without_a_key(
     project: Path, account: SamAccount
 ) -> None:
     opt_out = 'GenerateApiKey="false" AllowPublicUrlWithoutApiKey="true"'
-    result = make_deploy(project, account, "GUIDED=0", f"PARAMETERS={opt_out}")
+    env = account.environment()
+    del env["AWS_DEFAULT_REGION"]  # AWS_REGION alone is enough: make deploy hands it to SAM
+    result = make_deploy(project, account, "GUIDED=0", f"PARAMETERS={opt_out}", env=env)
     reached_cloudformation(result)
     parameters = deployed_parameters(account)
     assert parameters == {"GenerateApiKey": "false", "AllowPublicUrlWithoutApiKey": "true"}
     stack = Stack(**parameters)
     assert stack.rules_hold() and "Warning" in stack.outputs  # what make deploy prints afterwards
     assert Stack(GenerateApiKey="false").broken_rules() == ["NoPublicUrlWithoutApiKey"]
+
+
+def test_without_credentials_it_stops_saying_why(project: Path, account: SamAccount) -> None:
+    env = account.environment()
+    del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+    result = make_deploy(project, account, env=env)
+    assert result.returncode == 2
+    assert "Unable to locate credentials" in result.stdout + result.stderr
+    assert "make deploy: sam deploy failed" in result.stderr and "no AWS credentials" in result.stderr
+    assert account.change_sets(STACK) == []
 
 
 def test_sam_build_builds_our_archive_with_its_bytecode(project: Path, account: SamAccount) -> None:

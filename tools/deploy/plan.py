@@ -81,8 +81,11 @@ class Plan:
         return command + (["--region", region] if region else [])
 
     def environment(self) -> dict[str, str]:
-        """The environment the CLIs run in: TOOLS_BIN first on PATH when it exists."""
+        """The environment the CLIs run in: tools_bin first on PATH when it exists."""
         env = dict(os.environ)
+        # botocore, so SAM, reads the region from AWS_DEFAULT_REGION only; AWS_REGION means the same.
+        if env.get("AWS_REGION") and not env.get("AWS_DEFAULT_REGION"):
+            env["AWS_DEFAULT_REGION"] = env["AWS_REGION"]
         if self.tools_bin is not None and self.tools_bin.is_dir():
             env["PATH"] = os.pathsep.join([str(self.tools_bin), env.get("PATH", "")])
         return env
