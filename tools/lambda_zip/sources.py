@@ -13,6 +13,8 @@ from . import BuildError
 
 HANDLER_MODULE = "lambda_function.py"
 PROXY_PACKAGE = "spiff_lambda_proxy"
+# Outbound HTTP under the destination policy, used by the proxy and by connector_http.
+SHARED_PACKAGES = ("spiff_outbound",)
 CONNECTORS_DIR = "connectors"
 
 # Never shipped: tests, caches, editor and VCS files, packaging leftovers.
@@ -23,7 +25,8 @@ _SKIPPED_SUFFIXES = (".pyc", ".pyo", ".egg-info", ".orig", ".rej", ".swp", "~")
 def copy_sources(project: Path, root: Path, connectors_dir: Path | None) -> list[str]:
     """Copy the handler, the proxy package and connectors/; return the connector entries copied."""
     _place(project / HANDLER_MODULE, root / HANDLER_MODULE, "the project")
-    _place(project / PROXY_PACKAGE, root / PROXY_PACKAGE, "the project")
+    for package in (PROXY_PACKAGE, *SHARED_PACKAGES):
+        _place(project / package, root / package, "the project")
     copied = []
     if connectors_dir is not None and connectors_dir.is_dir():
         for entry in sorted(connectors_dir.iterdir()):
