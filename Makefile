@@ -11,6 +11,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 VENV_PY := $(VENV)/bin/python
+# The pinned AWS SAM CLI and AWS CLI (make tools); make deploy prefers them to those on PATH.
+TOOLS_VENV ?= .venv-tools
 PORT ?= 7004
 HOST ?= 127.0.0.1
 # Function timeout the local context reports (make serve), in seconds.
@@ -45,7 +47,6 @@ test: lint $(TOOLS_VENV)/.installed
 
 # The AWS SAM CLI and the AWS CLI, every version pinned, in a venv of their own (their dependencies
 # would clash with the dev tools'). Rebuilt only when requirements-tools.txt changes.
-TOOLS_VENV ?= .venv-tools
 $(TOOLS_VENV)/.installed: requirements-tools.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 		{ echo "error: $(PYTHON) is older than Python 3.10; set PYTHON=python3.x" >&2; exit 1; }
