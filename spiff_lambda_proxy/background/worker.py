@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .. import logs, runner
+from .. import logs, metrics, runner
 from ..budget import ANSWER_MARGIN_SECONDS
 from ..errors import CommandNotFound, ConfigurationError, InvalidResult, ProxyError
 from ..messages import dump_json
@@ -159,6 +159,7 @@ def _report(
     )
     level = _LEVELS.get(delivery.outcome, logging.ERROR)
     logger.log(level, "%s (%s)", message, _labels(the_run), extra={"background_run": fields})
+    metrics.record_background_run(fields, delivered=level != logging.ERROR)
     if level == logging.ERROR:
         raise RunFailed(message)
     return {"ok": True, **fields}

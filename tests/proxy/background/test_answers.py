@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from support import emf
 from support.lambda_events import FakeContext
 from support.sample_connectors import CONNECTOR_SHAPES
 from support.spiffarena import Raised, SpiffArena, Stored, Task
@@ -187,3 +188,29 @@ def test_a_wrong_callback_path_is_final(spiffarena: SpiffArena) -> None:
     with pytest.raises(RunFailed, match=r"\[refused\].*HTTP 404"):
         lambda_function.lambda_handler(event_to(url, SUCCEEDS), FakeContext())
     assert len(spiffarena.puts) == 1
+
+
+def emf_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [emf.check(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+
+
+def test_each_outcome_is_counted_as_a_metric(
+    spiffarena: SpiffArena, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CONNECTOR_PROXY_METRICS_NAMESPACE", "SpiffConnectorProxy")
+    monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_ATTEMPTS", "1")
+    run_for(spiffarena, spiffarena.service_task("shapes/V2"), FAILS)
+    spiffarena.scripted.append((503, {}))
+    with pytest.raises(RunFailed):
+        run_for(spiffarena, spiffarena.service_task("shapes/V2"), SUCCEEDS)
+    errored, lost = emf_lines(capsys)
+    for document in (errored, lost):
+        [directive] = document["_aws"]["CloudWatchMetrics"]
+        assert directive["Dimensions"] == [["FunctionName", "Outcome"]]
+        assert document["BackgroundRuns"] == 1 and document["command"] == "shapes/V2"
+    assert (errored["Outcome"], errored["Undelivered"], errored["error_code"]) == (
+        "delivered_instance_errored",
+        0,
+        "UpstreamDown",
+    )
+    assert (lost["Outcome"], lost["Undelivered"]) == ("unreachable", 1)
