@@ -196,11 +196,11 @@ def _client(service: str, region: str | None) -> Any:
         import boto3.session  # first use only: a proxy without the setting never imports boto3
         from botocore.config import Config
 
-        # botocore logs whole response bodies, the secret among them, at DEBUG (which Lambda's
-        # log-level controls can turn on for every logger): keep that one quiet unless configured.
-        body_logger = logging.getLogger("botocore.parsers")
-        if body_logger.level == logging.NOTSET:
-            body_logger.setLevel(logging.INFO)
+        from spiff_outbound import wire_logs
+
+        # botocore logs whole response bodies, the secret among them, and signed headers at
+        # DEBUG (which Lambda's log-level controls can turn on for every logger).
+        wire_logs.quiet()
 
         config = Config(
             connect_timeout=2, read_timeout=3, retries={"mode": "standard", "total_max_attempts": 2}
