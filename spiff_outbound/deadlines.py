@@ -2,8 +2,8 @@
 
 A socket timeout bounds each wait, not their sum: a server sending one byte
 just before each timeout could keep a read going for ever. A `CallGuard`
-records every socket a run blocks on (the TLS handshake included) and the one
-watchdog thread shuts them at the run's deadline, which wakes the blocked read.
+records every socket a run blocks on, and the one watchdog thread shuts them
+at the run's deadline, which wakes the blocked read.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ class CallGuard:
         self.deadline = deadline
         self.fired = False
         self._sockets: list[socket.socket] = []
-        # Duplicates made for a TLS handshake, closed when the run ends.
-        self._owned: list[socket.socket] = []
         self._lock = threading.Lock()
         self._armed = False
         self._token: contextvars.Token[CallGuard | None] | None = None
@@ -40,14 +38,6 @@ class CallGuard:
         with self._lock:
             if not any(known is sock for known in self._sockets):
                 self._sockets.append(sock)
-
-    def watch_handshake(self, sock: socket.socket) -> None:
-        # Wrapping a socket in TLS detaches it (its shutdown no longer reaches the
-        # connection) before the handshake starts; a duplicate of it still does.
-        duplicate = sock.dup()
-        with self._lock:
-            self._owned.append(duplicate)
-            self._sockets.append(duplicate)
 
     def _expire(self) -> None:
         with self._lock:
@@ -73,10 +63,6 @@ class CallGuard:
             _watchdog.disarm(self)
         if self._token is not None:
             current_guard_var.reset(self._token)
-        with self._lock:
-            owned, self._owned = self._owned, []
-        for duplicate in owned:
-            duplicate.close()  # the connection itself stays open on its own descriptor
 
 
 class _Watchdog:

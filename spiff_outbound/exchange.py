@@ -20,6 +20,8 @@ from .deadlines import CallGuard
 from .destinations import OutboundError, Policy, url_destination
 from .transport import session_for
 
+__all__ = ["Answer", "DeadlineReached", "OutboundError", "send"]
+
 
 class DeadlineReached(OutboundError, TimeoutError):
     """The deadline came before the exchange was complete."""

@@ -8,8 +8,8 @@ Imported on first use only: it loads requests and urllib3.
   destination policy and connects to an address it checked; resolving again at
   connect time would let a DNS answer change in between (DNS rebinding).
 - A `CallGuard` watches the sockets used during one command run and shuts
-  them at the deadline, so a server trickling bytes cannot keep a read (or a
-  TLS handshake) going past it (socket timeouts bound each wait, not their sum).
+  them at the deadline, so a server trickling bytes cannot keep a read
+  going past it (socket timeouts bound each wait, not their sum).
 - `exchange.send` is one guarded request with a total deadline, for the
   proxy's own calls (callbacks, token endpoints).
 """
@@ -89,7 +89,9 @@ def _open_checked_socket(connection: HTTPConnection) -> socket.socket:
 
 
 class _GuardedHTTPConnection(HTTPConnection):
-    # Each step registers the socket it is about to block on.
+    # Each step registers the socket it is about to block on. (A TLS handshake needs
+    # no watching: the ssl module applies the socket timeout, cut to the time left,
+    # to the handshake as a whole.)
     def _new_conn(self) -> socket.socket:
         sock = _open_checked_socket(self)
         watch(sock)
@@ -105,12 +107,7 @@ class _GuardedHTTPConnection(HTTPConnection):
 
 
 class _GuardedHTTPSConnection(_GuardedHTTPConnection, HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        guard = current_guard()
-        if guard is not None:
-            guard.watch_handshake(sock)
-        return sock
+    pass
 
 
 class _GuardedHTTPPool(HTTPConnectionPool):
