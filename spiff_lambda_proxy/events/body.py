@@ -14,9 +14,10 @@ _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/prob
 
 def decode_body(event: EventFields) -> bytes:
     body = event.text("body")
+    is_base64 = event.flag("isBase64Encoded")
     if not body:
         return b""
-    if event.flag("isBase64Encoded"):
+    if is_base64:
         import base64  # most bodies are plain text: keep base64 off the cold-start path
         import binascii
 
