@@ -124,7 +124,7 @@ class HostList(NamedTuple):
             if not entry:
                 continue
             try:
-                network = ipaddress.ip_network(entry.strip("[]"), strict=False)
+                network = _network(entry.strip("[]"))
             except ValueError:
                 name = normalise_host(entry)
                 if not _NAME_PATTERN.match(name):
@@ -146,6 +146,26 @@ class HostList(NamedTuple):
 
     def matches_address(self, address: IPAddress) -> bool:
         return any(address.version == network.version and address in network for network in self.networks)
+
+
+# IPv4 in the forms the C library also accepts (127.1, 0x7f.0.0.1, 2130706433), with a prefix.
+_LOOSE_IPV4 = re.compile(r"^((?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3})(/[0-9]+)?$", re.I)
+
+
+def _network(entry: str) -> IPNetwork:
+    """A list entry as the network it means, in the spelling connections are judged in."""
+    loose = _LOOSE_IPV4.match(entry)
+    if loose:
+        try:
+            entry = socket.inet_ntoa(socket.inet_aton(loose.group(1))) + (loose.group(2) or "")
+        except OSError:
+            raise ValueError(entry) from None
+    network = ipaddress.ip_network(entry, strict=False)
+    mapped = network.network_address.ipv4_mapped if isinstance(network, ipaddress.IPv6Network) else None
+    if mapped is not None and network.prefixlen >= 96:
+        # ::ffff:10.0.0.0/104 is 10.0.0.0/8: mapped addresses are judged as IPv4.
+        return ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
+    return network
 
 
 class Policy(NamedTuple):

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from spiff_outbound.destinations import InvalidDestination, url_destination
 
@@ -75,7 +75,9 @@ def _url_secrets(url: str) -> list[str | None]:
         username, _, password = raw.group(1).partition(":")
         return [raw.group(1), username, password]
     query = [value for name, value in parse_qsl(parts.query, True) if is_secret_name(name)]
-    return [parts.password, parts.username, *query]
+    # As written and as sent (requests decodes %40 and the like before basic auth).
+    userinfo = [part for part in (parts.password, parts.username) if part]
+    return [*userinfo, *(unquote(part) for part in userinfo), *query]
 
 
 def build_request(method: str, arguments: Mapping[str, Any], secrets: Secrets) -> HttpRequest:

@@ -162,3 +162,14 @@ def test_host_lists_match_names_and_addresses_apart() -> None:
     hosts = HostList.parse("*.corp.example, 10.0.0.0/8", "HTTP_CONNECTOR_DENIED_HOSTS")
     assert hosts.matches_name("db.corp.example") and not hosts.matches_name("10.1.1.1")
     assert hosts.matches_address(ip("10.1.1.1")) and not hosts.matches_address(ip("::ffff:10.1.1.1"))
+
+
+@pytest.mark.parametrize(
+    "entry", ["127.1", "0x7f.0.0.1", "2130706433", "::ffff:127.0.0.1", "::ffff:127.0.0.0/104"]
+)
+def test_list_entries_in_any_spelling_mean_the_address_connections_are_judged_by(entry: str) -> None:
+    closed = policy(allowed="*", denied=entry)
+    for address in ("127.0.0.1", "::ffff:127.0.0.1", "64:ff9b::7f00:1"):
+        assert "is listed in HTTP_CONNECTOR_DENIED_HOSTS" in str(closed.refusal("x", ip(address), 80)), (
+            address
+        )
