@@ -46,6 +46,8 @@ class HttpApiEvent:
             source=self.name,
             request_id=context.text("requestId"),
             stage=context.text("stage"),
+            # The path is the client's own (rawPath), so it also serves as `client_path`.
+            domain=context.text("domainName"),
         )
 
     def answer(self, response: Response) -> dict[str, Any]:

@@ -27,10 +27,13 @@ class RestApiEvent:
     def request(self) -> Request:
         fields = EventFields(self.event)
         context = fields.section("requestContext")
+        path = fields.text("path") or "/"
+        stage = context.text("stage")
+        domain = context.text("domainName")
         return Request(
             method=fields.text("httpMethod") or "GET",
             # `path` is the resource path; with a custom domain it carries the base path.
-            path=fields.text("path") or "/",
+            path=path,
             query=query_from_maps(
                 fields.strings("queryStringParameters"),
                 fields.string_lists("multiValueQueryStringParameters"),
@@ -40,7 +43,9 @@ class RestApiEvent:
             body=decode_body(fields),
             source=self.name,
             request_id=context.text("requestId"),
-            stage=context.text("stage"),
+            stage=stage,
+            domain=domain,
+            client_path=_client_path(path, stage, domain),
         )
 
     def answer(self, response: Response) -> dict[str, Any]:
@@ -52,3 +57,11 @@ class RestApiEvent:
             "body": body,
             "isBase64Encoded": is_base64,
         }
+
+
+def _client_path(path: str, stage: str, domain: str) -> str:
+    """The path in the client's URL: on the API's own domain it starts with the stage, which
+    `path` leaves out; a custom domain's URL has no stage (its base path is in `path`)."""
+    if stage and stage != "$default" and ".execute-api." in domain:
+        return f"/{stage}{path}"
+    return path

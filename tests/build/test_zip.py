@@ -1,9 +1,9 @@
 """`make zip`: the archive is right for Lambda, reproducible, and works the way Lambda loads it.
 
-A session fixture builds the archive once (pip's cache makes later builds
-quick); the smoke tests unpack it into an empty directory and import it with
-the target Python in isolated mode, with only that directory on sys.path, as
-Lambda does with /var/task.
+A session fixture (conftest.py) builds the archive once (pip's cache makes
+later builds quick); the smoke tests unpack it into an empty directory and
+import it with the target Python in isolated mode, with only that directory on
+sys.path, as Lambda does with /var/task.
 """
 
 from __future__ import annotations
@@ -15,20 +15,19 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import threading
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import write_tree
+from support.archive import TARGET, Built, body_of, build, lambda_like, require, run_build
 from support.lambda_events import make_event
-from support.sample_connectors import CONNECTOR_PIPPED_PROJECT
 from support.paths import PROJECT_ROOT
+from support.sample_connectors import CONNECTOR_PIPPED_PROJECT
 
 from tools.lambda_zip import BuildError
 from tools.lambda_zip.platform_check import elf_machine, foreign_files, tag_problem
@@ -39,131 +38,8 @@ from tools.lambda_zip.vendor import explain_pip_failure, logical_lines, pinned_n
 pytestmark = pytest.mark.slow
 
 PROJECT = PROJECT_ROOT
-TARGET = Runtime.parse("3.13", "x86_64")
 ARM = Runtime.parse("3.13", "arm64")
 HAS_HTTP_CONNECTOR = (PROJECT / "connectors" / "connector_http" / "__init__.py").exists()
-
-
-@dataclass
-class Built:
-    archive: Path
-    stdout: str
-    stderr: str
-
-    def names(self) -> list[str]:
-        with zipfile.ZipFile(self.archive) as opened:
-            return opened.namelist()
-
-    def summary(self, label: str) -> str:
-        match = re.search(rf"^  {re.escape(label)}\s+(.*)$", self.stdout, re.MULTILINE)
-        assert match, f"no {label!r} line in the summary:\n{self.stdout}"
-        return match.group(1)
-
-
-def run_build(
-    workdir: Path, *options: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.build_zip",
-            "--dist-dir",
-            str(workdir / "dist"),
-            "--build-dir",
-            str(workdir / "build"),
-            *options,
-        ],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
-def build(workdir: Path, *options: str, runtime: Runtime = TARGET) -> Built:
-    done = run_build(workdir, "--python-version", runtime.python_version, "--arch", runtime.arch, *options)
-    assert done.returncode == 0, f"make zip failed:\n{done.stdout}\n{done.stderr}"
-    return Built(workdir / "dist" / runtime.archive_name, done.stdout, done.stderr)
-
-
-@pytest.fixture(scope="session")
-def target_python() -> Interpreter | None:
-    return find_python(TARGET.python_version, os.environ.get("TARGET_PYTHON") or None)
-
-
-def require(python: Interpreter | None) -> Interpreter:
-    if python is None:
-        pytest.skip(
-            f"Python {TARGET.python_version} (the archive's target) is not installed here; "
-            f"install it (pyenv install {TARGET.python_version}) or set TARGET_PYTHON"
-        )
-    return python
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return build(tmp_path_factory.mktemp("zip"))
-
-
-@pytest.fixture
-def task_root(built: Built, tmp_path: Path) -> Path:
-    """The archive unpacked into an empty directory, as Lambda's /var/task."""
-    root = tmp_path / "task"
-    with zipfile.ZipFile(built.archive) as opened:
-        opened.extractall(root)
-    return root
-
-
-# Runs in the target Python: imports the archive like Lambda and answers the events on stdin.
-_LAMBDA_LIKE = """
-import json, sys, sysconfig
-task_root = sys.argv[1]
-sys.path.insert(0, task_root)
-import lambda_function
-class Context:
-    aws_request_id = "smoke-test"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:spiff-connector-proxy"
-    function_name = "spiff-connector-proxy"
-    def get_remaining_time_in_millis(self):
-        return 20000
-answers = [lambda_function.lambda_handler(event, Context()) for event in json.load(sys.stdin)]
-allowed = (task_root, sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
-files = sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)})
-print(json.dumps({"answers": answers, "files": files,
-                  "outside": [f for f in files if not f.startswith(allowed)]}))
-"""
-
-
-def lambda_like(python: Interpreter, root: Path, events: list[dict[str, Any]]) -> dict[str, Any]:
-    before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LC_ALL": "C.UTF-8",
-        "HTTP_CONNECTOR_ALLOWED_HOSTS": "127.0.0.1",
-    }
-    done = subprocess.run(
-        [python.path, "-I", "-S", "-B", "-c", _LAMBDA_LIKE, str(root)],
-        input=json.dumps(events),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    # Lambda's task root is read-only: nothing may be written next to the code.
-    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["stderr"] = done.stderr
-    return result
-
-
-def body_of(answer: dict[str, Any]) -> Any:
-    body = answer["body"]
-    return json.loads(base64.b64decode(body) if answer["isBase64Encoded"] else body)
 
 
 # --- what make zip prints -------------------------------------------------------------
