@@ -69,8 +69,8 @@ def _open_checked_socket(connection: HTTPConnection) -> socket.socket:
         raise NameResolutionError(host, connection, error) from error
     except InvalidDestination as problem:
         # A name that cannot exist fails as one that does not resolve: what callers handle.
-        error = socket.gaierror(socket.EAI_NONAME, f"the URL {problem}")
-        raise NameResolutionError(host, connection, error) from None
+        unresolvable = socket.gaierror(socket.EAI_NONAME, f"the URL {problem}")
+        raise NameResolutionError(host, connection, unresolvable) from None
 
     last_error: OSError | None = None
     for ip in checked:
