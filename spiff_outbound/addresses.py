@@ -105,6 +105,6 @@ def host_problem(host: str) -> str | None:
             return "has a host name with an empty label (two dots in a row, or a leading dot)"
         if len(label) > 63:
             return "has a host name with a label longer than 63 characters"
-        if not _HOST_LABEL.match(label):
+        if not _HOST_LABEL.fullmatch(label):
             return "has a host name with characters a host name cannot contain"
     return None

@@ -127,7 +127,7 @@ class HostList(NamedTuple):
                 network = _network(entry.strip("[]"))
             except ValueError:
                 name = normalise_host(entry)
-                if not _NAME_PATTERN.match(name):
+                if not _NAME_PATTERN.fullmatch(name):
                     raise InvalidHostList(
                         f"{setting}: {entry!r} is neither a host name (wildcards like *.example.com "
                         "allowed), an IP address nor a CIDR range. Ports are not part of the syntax."
@@ -154,7 +154,7 @@ _LOOSE_IPV4 = re.compile(r"^((?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){
 
 def _network(entry: str) -> IPNetwork:
     """A list entry as the network it means, in the spelling connections are judged in."""
-    loose = _LOOSE_IPV4.match(entry)
+    loose = _LOOSE_IPV4.fullmatch(entry)
     if loose:
         try:
             entry = socket.inet_ntoa(socket.inet_aton(loose.group(1))) + (loose.group(2) or "")

@@ -146,7 +146,7 @@ def _headers(value: Any) -> dict[str, str]:
         )
     headers: dict[str, str] = {}
     for name, header_value in value.items():
-        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
             # Quoted only up to the first character a name cannot hold: a value pasted
             # into the name ("Authorization: Bearer ...") stays unprinted.
             shown = _HEADER_NAME_START.match(str(name))

@@ -63,6 +63,8 @@ LEAKY_ARGUMENTS = [
     {"url": "http://a..b/", "headers": {"Authorization": f"Bearer {SECRET}"}},
     {"url": "http://127.0.0.1/", "headers": {f"Authorization: Bearer {SECRET}": "x"}},
     {"url": "http://127.0.0.1/", "headers": {f"X-Api-Key {SECRET}": "x"}},
+    {"url": "http://127.0.0.1/", "headers": {f"X-Api-Key\n{SECRET}": "x"}},
+    {"url": "http://127.0.0.1/", "headers": {"X-Api-Key\n": SECRET}},
     {"url": "http://127.0.0.1/", "headers": {"X-Api-Key": f"{SECRET}\r\nX-Injected: 1"}},
     {"url": "http://127.0.0.1/", "headers": {"X-Api-Key": f"{SECRET}☃"}},
     {"url": "http://127.0.0.1/", "headers": {"X-Note": f"{SECRET}☃"}},
