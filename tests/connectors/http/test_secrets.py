@@ -9,34 +9,19 @@ from __future__ import annotations
 
 import logging
 import string
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from connector_http.redaction import CREDENTIAL_HEADERS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.http_connector import envelope_of, failed, masked
+from support.http_connector import run as run_command
 from support.lambda_events import Answer, invoke
-from support.tripwire import Tripwire
 from support.upstream import Reply, Upstream
 
 SECRET = "S3cr3tZq"
-
-
-@pytest.fixture(autouse=True)
-def allow_loopback(tripwire: Tripwire, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("HTTP_CONNECTOR_ALLOWED_HOSTS", "127.0.0.1")
-    yield
-    transport = sys.modules.get("spiff_outbound.transport")
-    if transport is not None:
-        transport.close_session()
-
-
-@pytest.fixture
-def upstream() -> Iterator[Upstream]:
-    with Upstream() as server:
-        yield server
+pytestmark = pytest.mark.usefixtures("loopback_opened")
 
 
 def run(command: str, arguments: dict[str, Any]) -> Answer:
@@ -161,3 +146,41 @@ def test_a_secret_of_any_shape_in_a_broken_url_is_never_echoed(
     for command in ("GetRequestV2", "PostRequest"):
         answer = run(command, {"url": url, "headers": headers})
         assert MARK not in answer.text, (url, answer.text)
+
+
+def test_logs_say_what_happened_and_never_a_secret(
+    upstream: Upstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secrets = [
+        "Bearer-tok-0123456789",
+        "hunter2-pw",
+        "url-pass-77",
+        "qs-key-99",
+        "param-token-55",
+        "cookie-val-66",
+    ]
+    upstream.script("/fail", Reply.text("down", 500), Reply.close())
+    url = f"http://someone:url-pass-77@127.0.0.1:{upstream.port}/fail?api_key=qs-key-99&page=2"
+    answer = run_command(
+        "GetRequestV2",
+        url=url,
+        params={"access_token": "param-token-55", "q": "tea"},
+        headers={"Authorization": "Bearer Bearer-tok-0123456789", "Cookie": "sid=cookie-val-66"},
+        basic_auth_username="ada",
+        basic_auth_password="hunter2-pw",
+        attempts=2,
+    )
+    envelope, logs = envelope_of(answer)
+    assert masked(envelope) == failed("ConnectionError", 500)
+    seen_by_upstream = upstream.requests[0]
+    assert seen_by_upstream.query == "api_key=qs-key-99&page=2&access_token=param-token-55&q=tea"
+    safe = f"http://***@127.0.0.1:{upstream.port}/fail?api_key=***&page=2&access_token=***&q=tea"
+    assert [line.split("] ", 1)[1] for line in logs if line.split("] ", 1)[1].startswith("GET")] == [
+        f"GET {safe} (attempt 1 of 2)",
+        f"GET {safe} (attempt 2 of 2)",
+    ]
+    assert any("-> 500 Internal Server Error" in line for line in logs)
+    everything = answer.text + "\n".join(record.getMessage() for record in caplog.records)
+    for secret in secrets:
+        assert secret not in everything

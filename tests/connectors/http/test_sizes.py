@@ -10,26 +10,15 @@ own ResponseTooLarge, not a platform error. Behind the socket tripwire.
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
 
 import pytest
 from connector_http.settings import DEFAULT_MAX_RESPONSE_BYTES
+from support.http_connector import envelope_of, failed, masked, ok, run
 from support.lambda_events import Answer, invoke
-from support.tripwire import Tripwire
 from support.upstream import Reply, Upstream
 
 LAMBDA_LIMIT = 6 * 1024 * 1024
-
-
-@pytest.fixture
-def upstream(tripwire: Tripwire, monkeypatch: pytest.MonkeyPatch) -> Iterator[Upstream]:
-    monkeypatch.setenv("HTTP_CONNECTOR_ALLOWED_HOSTS", "127.0.0.1")
-    with Upstream() as server:
-        yield server
-    transport = sys.modules.get("spiff_outbound.transport")
-    if transport is not None:
-        transport.close_session()
+pytestmark = pytest.mark.usefixtures("loopback_opened")
 
 
 def get(url: str, source: str = "function-url", command: str = "GetRequestV2") -> Answer:
@@ -84,3 +73,40 @@ def test_behind_an_alb_the_proxy_refuses_what_the_load_balancer_would(upstream: 
     assert "An Application Load Balancer accepts at most 1 MB" in answer.json["error"]["message"]
     small = get(upstream.script("/small", Reply.text("y" * 900_000)), source="alb")
     assert small.status == 200 and runtime_size(small) <= 1_000_000
+
+
+def test_a_declared_huge_body_is_refused_unread(upstream: Upstream) -> None:
+    size = 7 * 1024 * 1024
+    url = upstream.script("/huge", Reply(200, b"z" * size, "text/plain"))
+    envelope, _ = envelope_of(run("GetRequestV2", url=url))
+    assert masked(envelope) == failed("ResponseTooLarge", 500)
+    assert envelope["error"]["message"].startswith(
+        f"The upstream body is {size} bytes; this connector returns at most"
+    )
+
+
+def test_a_streamed_huge_body_is_cut_off(upstream: Upstream) -> None:
+    url = upstream.script("/stream", Reply.stream(8 * 1024 * 1024))
+    envelope, _ = envelope_of(run("GetRequestV2", url=url))
+    assert masked(envelope) == failed("ResponseTooLarge", 500)
+    assert envelope["error"]["message"].startswith("The upstream body is more than 6029312 bytes")
+
+
+def test_a_body_that_grows_when_encoded_is_measured_as_lambda_carries_it(
+    upstream: Upstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_CONNECTOR_MAX_RESPONSE_BYTES", "2000")
+    url = upstream.script("/quotes", Reply.text('"' * 1500))  # 1500 bytes, about 6000 once escaped twice
+    envelope, _ = envelope_of(run("GetRequestV2", url=url))
+    assert masked(envelope) == failed("ResponseTooLarge", 500)
+    assert envelope["error"]["message"].startswith("The answer would be about ")
+    fits = upstream.script("/fits", Reply.text("x" * 1500))
+    envelope, _ = envelope_of(run("GetRequestV2", url=fits))
+    assert envelope == ok({"raw_response": "x" * 1500})
+
+
+def test_a_large_body_under_the_limit_is_returned(upstream: Upstream) -> None:
+    text = "abc" * 1_000_000  # 3 MB
+    url = upstream.script("/large", Reply.text(text))
+    envelope, _ = envelope_of(run("GetRequestV2", url=url))
+    assert envelope == ok({"raw_response": text})
