@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import answer_size, cors, logs
-from .background import event as task_event
+from .background import event as run_event
 from .envelope import error_envelope, error_response
 from .errors import PayloadTooLarge, ProxyError, UnrecognisedEvent
 from .events import adapt
@@ -28,8 +28,8 @@ logger = logging.getLogger(__name__)
 def handle(event: Any, context: Any) -> dict[str, Any]:
     started = time.perf_counter()
     lambda_request_id = str(getattr(context, "aws_request_id", "") or "")
-    if task_event.is_task_event(event):
-        # A background task this function handed to itself, not an HTTP request. It is the one
+    if run_event.is_run_event(event):
+        # A background run this function handed to itself, not an HTTP request. It is the one
         # path that may raise: a result SpiffArena never got must count as a failed invocation.
         from .background import worker
 
@@ -40,6 +40,7 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
 
     request: Request | None = None
     settings: Settings | None = None
+    facts = logs.begin()  # the router and the runner note what the log record says
     try:
         settings = Settings.from_environ()
         logs.set_level(settings.log_level)
@@ -52,11 +53,13 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
         response = router.dispatch(request, settings, registry(), context)
     except ProxyError as error:
         response = error_response(error)
+        facts.note_error(error.error_code)
     except Exception as error:
         logger.exception("unexpected error while answering the request")
         response = Response.json(
             500, error_envelope(type(error).__name__, "The proxy failed unexpectedly; see its log.")
         )
+        facts.note_error(type(error).__name__)
 
     if request is not None and settings is not None and settings.cors_origins:
         origin = cors.allowed_origin(request, settings.cors_origins)
@@ -68,6 +71,7 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
     size = answer_size.serialised_size(answer)
     if size > source.payload_limit:
         response = answer_size.too_large(response, size, source.payload_limit, source.name)
+        facts.note_error(answer_size.RESPONSE_TOO_LARGE)
         answer = source.answer(response)
     logs.log_request(request, response, (time.perf_counter() - started) * 1000, lambda_request_id)
     return answer

@@ -74,8 +74,19 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "CONNECTOR_PROXY_LOG_LEVEL",
-        "INFO",
-        "Level of the proxy's own log lines (`DEBUG`, `INFO`, `WARNING`, `ERROR`).",
+        "(unset: `AWS_LAMBDA_LOG_LEVEL`, else INFO)",
+        "Level of the proxy's own log records (`DEBUG`, `INFO`, `WARNING`, `ERROR`; Lambda's `TRACE`, "
+        "`WARN`, `FATAL` work too). When set it wins; unset (or not a level), the proxy follows "
+        "`AWS_LAMBDA_LOG_LEVEL`, which Lambda sets from the function's application log level "
+        "(template.yaml's `LogLevel`); without either, INFO. Lambda still drops what is below its own "
+        "application log level.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_METRICS_NAMESPACE",
+        "(unset: no metrics)",
+        "CloudWatch namespace of the per-command metrics (`Invocations`, `Errors`, `Duration`), written "
+        "as embedded metric format lines to standard output, so CloudWatch Logs turns them into metrics "
+        "(docs/deploy.md). template.yaml sets `SpiffConnectorProxy`; unset or empty turns them off.",
     ),
     # OAuth sign-in through the proxy (docs/spiffarena.md, "Signing in to a provider").
     Setting(
@@ -105,19 +116,19 @@ SETTINGS: tuple[Setting, ...] = (
         "the request (domain, stage, base path): right for Function URLs, API Gateway and load "
         "balancers; set it behind CloudFront or another proxy that changes the host or the path.",
     ),
-    # Long-running service tasks (docs/long-running.md).
+    # Background runs of long-running service tasks (docs/long-running.md).
     Setting(
         "CONNECTOR_PROXY_ASYNC_COMMANDS",
         "(unset: none)",
         "Comma-separated command ids that run in the background when SpiffArena sends a callback URL: "
         "the proxy answers 202 at once and later PUTs the result to `spiff__callback_url`. "
         "Shell-style wildcards are allowed (`aws/*`, `*`). "
-        "Needs `lambda:InvokeFunction` on the function itself.",
+        "Needs `lambda:InvokeFunction` on the function itself (`make serve` runs them itself).",
     ),
     Setting(
         "CONNECTOR_PROXY_TASK_SECRET",
         "(unset: the proxy's API key is used)",
-        "Secret that signs (HMAC-SHA256) the event a background task is handed over in; events with "
+        "Secret that signs (HMAC-SHA256) the event a background run is handed over in; events with "
         "a missing or wrong signature are refused. Unset, the API key (`CONNECTOR_PROXY_API_KEY`, or the "
         "one read from `CONNECTOR_PROXY_API_KEY_SECRET`) signs them; with no key at all, events are not "
         "signed and only IAM guards direct invocation.",
@@ -134,12 +145,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated origins (`https://spiff.example.com`) callbacks may go to. Unset, any origin is "
         "accepted when an API key authenticates the caller; with neither set, background "
         "runs are refused while `SPIFFARENA_CALLBACK_API_KEY` is set, so no caller can have the key sent "
-        "to a URL of its choosing.",
+        "to a URL of its choosing. Either way callbacks obey the http connector's destination rules "
+        "(`HTTP_CONNECTOR_ALLOWED_HOSTS`, `HTTP_CONNECTOR_DENIED_HOSTS`): a SpiffArena on loopback needs "
+        "its host allowed there.",
     ),
     Setting(
         "CONNECTOR_PROXY_TASK_MAX_AGE_SECONDS",
         "3600",
-        "A background task event older than this is not run (its callback gets an error instead): "
+        "A background run's event older than this is not run (its callback gets the error "
+        "`background_task_expired` instead): "
         "stops replays and work nobody waits for any more.",
     ),
     Setting(
@@ -150,12 +164,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CONNECTOR_PROXY_CALLBACK_ATTEMPTS",
         "6",
-        "Callback attempts in all; connection errors, timeouts, 408, 429 and 5xx answers are retried.",
+        "Callback attempts in all; connection errors, timeouts, 408, 425, 429 and 5xx answers are "
+        "retried, every other answer is final.",
     ),
     Setting(
         "CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS",
         "1",
         "Wait before the first callback retry; it doubles with each further retry (at most 30 s).",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_CALLBACK_SHAPE",
+        "synchronous",
+        "What a background run's callback carries. `synchronous`: SpiffArena stores exactly what it "
+        "stores for a synchronous answer (the whole `command_response` with `operator_identifier` for "
+        "a v2 result) and raises the same error codes. `raw`: the result's v2 envelope, of which "
+        "SpiffArena stores `command_response.body` only (the shape before this setting existed).",
     ),
     Setting(
         "CONNECTOR_PROXY_CALLBACK_RESERVE_SECONDS",
@@ -193,13 +216,29 @@ class Settings(NamedTuple):
             base_path="/" + env.get("CONNECTOR_PROXY_BASE_PATH", "").strip().strip("/"),
             max_body_bytes=_int_setting(env, "CONNECTOR_PROXY_MAX_BODY_BYTES", LAMBDA_PAYLOAD_LIMIT),
             sync_timeout=_number_setting(env, "CONNECTOR_PROXY_SYNC_TIMEOUT_SECONDS", 40.0),
-            log_level=env.get("CONNECTOR_PROXY_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+            log_level=log_level(env),
         )
 
     @property
     def authenticates_callers(self) -> bool:
         """Whether protected routes require an API key (however it is configured)."""
         return bool((self.api_key or "").strip() or (self.api_key_secret or "").strip())
+
+
+# Lambda's log level names (LoggingConfig) that Python spells otherwise.
+_LAMBDA_LEVELS = {"TRACE": "DEBUG", "WARN": "WARNING", "FATAL": "CRITICAL"}
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_level(env: Mapping[str, str]) -> str:
+    """The proxy's log level, the one place that decides it: CONNECTOR_PROXY_LOG_LEVEL when it names a
+    level, else AWS_LAMBDA_LOG_LEVEL (Lambda's application log level), else INFO."""
+    for name in ("CONNECTOR_PROXY_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"):
+        value = env.get(name, "").strip().upper()
+        value = _LAMBDA_LEVELS.get(value, value)
+        if value in _LEVELS:
+            return value
+    return "INFO"
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:

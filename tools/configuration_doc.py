@@ -20,7 +20,7 @@ from typing import Any
 PROJECT = Path(__file__).resolve().parent.parent
 TARGET = PROJECT / "docs" / "configuration.md"
 
-# Settings of long-running tasks, shown in a section of their own.
+# Settings of background runs (long-running tasks), shown in a section of their own.
 _LONG_RUNNING_MARKS = ("ASYNC", "TASK", "CALLBACK", "SPIFFARENA_")
 
 _INTRO = """\
@@ -55,6 +55,17 @@ _SET_BY_LAMBDA = (
         "characters of an answer as UTF-8, before as six-byte escapes; the proxy measures answers "
         "against the payload limit the same way (outside Lambda, as escapes).",
     ),
+    (
+        "AWS_LAMBDA_LOG_LEVEL",
+        "(set by Lambda from the application log level)",
+        "The proxy's log level when `CONNECTOR_PROXY_LOG_LEVEL` is unset. Lambda sets it (and "
+        "`AWS_LAMBDA_LOG_FORMAT`) when the function has a logging configuration, as template.yaml's does.",
+    ),
+    (
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "(set by Lambda)",
+        "The `FunctionName` dimension of the proxy's metrics (`local` outside Lambda).",
+    ),
 )
 
 _HANDED_TO_COMMANDS = (
@@ -78,7 +89,7 @@ def render() -> str:
         _INTRO,
         "## The proxy\n",
         _table(_rows(proxy)),
-        "## Long-running tasks\n\nSee [long-running.md](long-running.md).\n",
+        "## Background runs (long-running tasks)\n\nSee [long-running.md](long-running.md).\n",
         _table(_rows(long_running)),
     ]
     for module, display_name, settings in _connector_settings():
