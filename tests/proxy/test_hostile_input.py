@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from support.lambda_events import FakeContext, check_answer_shape, invoke, make_event
+from support.lambda_events import check_answer_shape, invoke, lambda_context, make_event
 from support.sample_connectors import CONNECTOR_SAMPLE
 
 import lambda_function
@@ -26,7 +26,7 @@ def sample(extra_connectors: Callable[[dict[str, str]], Registry]) -> Registry:
 
 
 def answer_to(event: dict[str, Any], source: str) -> tuple[int, dict[str, Any]]:
-    raw = lambda_function.lambda_handler(event, FakeContext())
+    raw = lambda_function.lambda_handler(event, lambda_context())
     check_answer_shape(source, raw)
     return raw["statusCode"], json.loads(raw["body"])
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.lambda_events import EVENTS_DIR, FakeContext, invoke
+from support.lambda_events import EVENTS_DIR, invoke, lambda_context
 from support.sample_connectors import CONNECTOR_SAMPLE
 from support.tripwire import Tripwire
 
@@ -91,7 +91,7 @@ def kind(value: Any) -> str:
 
 
 def handle(event: dict[str, Any]) -> tuple[int, str]:
-    raw = lambda_function.lambda_handler(event, FakeContext())
+    raw = lambda_function.lambda_handler(event, lambda_context())
     assert isinstance(raw, dict)
     json.dumps(raw)  # what the runtime does with it
     assert isinstance(raw["statusCode"], int) and isinstance(raw["body"], str)

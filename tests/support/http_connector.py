@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from support.lambda_events import Answer, FakeContext, invoke
+from support.lambda_events import Answer, invoke
+from tools.local.context import LocalContext
 
 JSON = "application/json"
 
 
 def run(
-    command: str, *, context: FakeContext | None = None, source: str = "function-url", **arguments: Any
+    command: str, *, context: LocalContext | None = None, source: str = "function-url", **arguments: Any
 ) -> Answer:
     return invoke(source, "POST", f"/v1/do/http/{command}", body=arguments, context=context)
 

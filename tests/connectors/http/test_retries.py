@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from support.http_connector import envelope_of, failed, masked, ok, run
-from support.lambda_events import FakeContext
+from support.lambda_events import lambda_context
 from support.upstream import Reply, Upstream
 
 pytestmark = pytest.mark.usefixtures("loopback_opened")
@@ -64,7 +64,7 @@ def test_a_retry_after_past_the_deadline_is_not_waited_for(upstream: Upstream) -
     url = upstream.script(
         "/limited", Reply.text("later", 429, headers={"Retry-After": "120"}), Reply.json([])
     )
-    answer = run("GetRequestV2", url=url, attempts=3, context=FakeContext(remaining_ms=5_000))
+    answer = run("GetRequestV2", url=url, attempts=3, context=lambda_context(remaining_ms=5_000))
     envelope, logs = envelope_of(answer)
     assert masked(envelope) == failed("HttpError429", 429, {"raw_response": "later"})
     assert len(upstream.requests) == 1
@@ -101,7 +101,7 @@ def test_a_hanging_upstream_is_a_timeout_within_the_deadline(upstream: Upstream)
     url = upstream.script("/hang", Reply.hang())
     # The proxy keeps 1 s to answer: 0.5 s are left for the command.
     envelope, logs = envelope_of(
-        run("GetRequestV2", url=url, attempts=3, context=FakeContext(remaining_ms=1_500))
+        run("GetRequestV2", url=url, attempts=3, context=lambda_context(remaining_ms=1_500))
     )
     assert masked(envelope) == failed("Timeout", 500)
     assert "did not answer before the command's deadline" in envelope["error"]["message"]
@@ -114,7 +114,7 @@ def test_a_trickling_upstream_cannot_stretch_the_deadline(upstream: Upstream, de
     # One byte every 0.1 s for 5 s: each socket read is quick, only the deadline watchdog ends it.
     # Without a declared length, the cut-off body must not pass for a complete one.
     url = upstream.script("/trickle", Reply.trickle(50, declared=declared))
-    envelope, _ = envelope_of(run("GetRequestV2", url=url, context=FakeContext(remaining_ms=1_500)))
+    envelope, _ = envelope_of(run("GetRequestV2", url=url, context=lambda_context(remaining_ms=1_500)))
     assert masked(envelope) == failed("Timeout", 500)
 
 
@@ -132,7 +132,7 @@ def test_a_read_timeout_is_retried_while_time_is_left(
 
 def test_no_time_left_means_no_request(upstream: Upstream) -> None:
     envelope, _ = envelope_of(
-        run("GetRequestV2", url=upstream.url("/echo"), context=FakeContext(remaining_ms=900))
+        run("GetRequestV2", url=upstream.url("/echo"), context=lambda_context(remaining_ms=900))
     )
     assert masked(envelope) == failed("Timeout", 500)
     assert upstream.requests == []
