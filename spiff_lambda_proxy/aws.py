@@ -9,7 +9,6 @@ the proxy.)
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from typing import Any, NamedTuple
@@ -56,11 +55,11 @@ def _new_client(service: str, region: str | None, timeouts: Timeouts) -> Any:
     import boto3.session
     from botocore.config import Config
 
-    # botocore logs whole response bodies (a secret's value among them) at DEBUG, which Lambda's
-    # log-level controls can turn on for every logger: keep that one quiet unless configured.
-    body_logger = logging.getLogger("botocore.parsers")
-    if body_logger.level == logging.NOTSET:
-        body_logger.setLevel(logging.INFO)
+    from spiff_outbound import wire_logs
+
+    # botocore logs whole response bodies (a secret's value among them) and signed headers at
+    # DEBUG, which Lambda's log-level controls can turn on for every logger.
+    wire_logs.quiet()
     config = Config(
         connect_timeout=timeouts.connect,
         read_timeout=timeouts.read,

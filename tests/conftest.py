@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from support.moto_endpoint import aws, moto_server  # noqa: F401 - fixtures for the aws connector's tests
+from support.tripwire import tripwire  # noqa: F401 - the socket tripwire, for destination tests
 
 from spiff_lambda_proxy import aws as proxy_aws
 from spiff_lambda_proxy.registry import Registry, rediscover
