@@ -43,7 +43,7 @@ def handle(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     settings: Settings | None = None
     facts = logs.begin()  # the router and the runner note what the log record says
     try:
-        settings = Settings.from_environ()
+        settings = Settings.current()
         logs.set_level(settings.log_level)
         request = source.request()
         if len(request.body) > settings.max_body_bytes:

@@ -1,14 +1,20 @@
 """The proxy's own settings, read from the function's environment variables.
 
-`SETTINGS` is the one list of them: `docs/configuration.md` is checked against
-it, so a setting cannot exist without being documented.
+`SETTINGS` is the one list of them and the one place their defaults are written:
+`docs/configuration.md` is generated from it and checked against it, so a
+setting cannot exist without being documented. Each group of settings is read
+once per execution environment (`current()`): a Lambda function's environment
+does not change between invocations (changing it starts new environments).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+if TYPE_CHECKING:
+    from spiff_outbound.destinations import Policy
 
 # Lambda's limit for a synchronous request or response payload.
 LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
@@ -16,8 +22,14 @@ LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
 
 class Setting(NamedTuple):
     name: str
+    # What an unset variable means, as the docs show it: a value ("300"), or "(unset: ...)".
     default: str
     help: str
+
+    @property
+    def value(self) -> str | None:
+        """The default value readers use; None when unset means "not configured"."""
+        return None if self.default.startswith("(") else self.default
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -195,6 +207,57 @@ def env_list(value: str | None) -> tuple[str, ...]:
     return tuple(item.strip() for item in (value or "").split(",") if item.strip())
 
 
+_DEFAULTS = {setting.name: setting.value for setting in SETTINGS}
+SettingsGroup = TypeVar("SettingsGroup")
+_read: dict[type, Any] = {}
+
+
+def read_once(group: type[SettingsGroup], read: Callable[[], SettingsGroup]) -> SettingsGroup:
+    """A group of settings as `read()` gives it, read on first use and kept for the process.
+
+    A setting that cannot be read is not kept: every request says what is wrong until it is fixed.
+    """
+    found = _read.get(group)
+    if not isinstance(found, group):
+        found = _read[group] = read()
+    return found
+
+
+def forget() -> None:
+    """Read every group again on next use (tests, which change the environment between cases)."""
+    _read.clear()
+
+
+def text(env: Mapping[str, str], name: str) -> str | None:
+    """A setting's stripped text, else its default from `SETTINGS`; None when unset means none."""
+    return env.get(name, "").strip() or _DEFAULTS[name]
+
+
+def number(env: Mapping[str, str], name: str) -> float:
+    """A setting of zero or more (seconds, counts), else its default from `SETTINGS`."""
+    raw = text(env, name) or ""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        from .errors import ConfigurationError
+
+        raise ConfigurationError(f"{name} must be a number of zero or more, not {raw!r}.")
+    return value
+
+
+def whole_number(env: Mapping[str, str], name: str) -> int:
+    """A setting that is a whole number (bytes, attempts), else its default from `SETTINGS`."""
+    raw = text(env, name) or ""
+    try:
+        return int(raw)
+    except ValueError:
+        from .errors import ConfigurationError
+
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}.") from None
+
+
 class Settings(NamedTuple):
     api_key: str | None
     # Where the API key is stored (secret_store), instead of `api_key` itself.
@@ -207,16 +270,21 @@ class Settings(NamedTuple):
     log_level: str
 
     @classmethod
+    def current(cls) -> Settings:
+        return read_once(cls, cls.from_environ)
+
+    @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         return cls(
+            # As given, not stripped: a key set but empty is a configuration error (auth.py).
             api_key=env.get("CONNECTOR_PROXY_API_KEY"),
             api_key_secret=env.get("CONNECTOR_PROXY_API_KEY_SECRET"),
-            api_key_secret_ttl=_number_setting(env, "CONNECTOR_PROXY_API_KEY_SECRET_TTL_SECONDS", 300.0),
+            api_key_secret_ttl=number(env, "CONNECTOR_PROXY_API_KEY_SECRET_TTL_SECONDS"),
             cors_origins=env_list(env.get("CONNECTOR_PROXY_CORS_ORIGINS")),
-            base_path="/" + env.get("CONNECTOR_PROXY_BASE_PATH", "").strip().strip("/"),
-            max_body_bytes=_int_setting(env, "CONNECTOR_PROXY_MAX_BODY_BYTES", LAMBDA_PAYLOAD_LIMIT),
-            sync_timeout=_number_setting(env, "CONNECTOR_PROXY_SYNC_TIMEOUT_SECONDS", 40.0),
+            base_path="/" + (text(env, "CONNECTOR_PROXY_BASE_PATH") or "").strip("/"),
+            max_body_bytes=whole_number(env, "CONNECTOR_PROXY_MAX_BODY_BYTES"),
+            sync_timeout=number(env, "CONNECTOR_PROXY_SYNC_TIMEOUT_SECONDS"),
             log_level=log_level(env),
         )
 
@@ -224,6 +292,19 @@ class Settings(NamedTuple):
     def authenticates_callers(self) -> bool:
         """Whether protected routes require an API key (however it is configured)."""
         return bool((self.api_key or "").strip() or (self.api_key_secret or "").strip())
+
+
+def outbound_policy() -> Policy:
+    """Where the proxy's own outbound requests (callbacks, sign-in token requests) may go: the
+    deployment's destination policy, read as the http connector reads it, once."""
+    from spiff_outbound.destinations import InvalidHostList, Policy  # not on the cold path
+
+    try:
+        return read_once(Policy, lambda: Policy.from_settings(os.environ.get))
+    except InvalidHostList as error:
+        from .errors import ConfigurationError
+
+        raise ConfigurationError(str(error)) from None
 
 
 # Lambda's log level names (LoggingConfig) that Python spells otherwise.
@@ -240,33 +321,6 @@ def log_level(env: Mapping[str, str]) -> str:
         if value in _LEVELS:
             return value
     return "INFO"
-
-
-def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        from .errors import ConfigurationError
-
-        raise ConfigurationError(f"{name} must be a whole number of bytes, not {raw!r}.") from None
-
-
-def _number_setting(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value >= 0 or value == float("inf"):
-        from .errors import ConfigurationError
-
-        raise ConfigurationError(f"{name} must be a number of zero or more, not {raw!r}.")
-    return value
 
 
 class ConnectorConfig(Mapping[str, Any]):

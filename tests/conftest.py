@@ -13,10 +13,35 @@ from support.moto_endpoint import aws, moto_server  # noqa: F401 - fixtures for 
 from support.tripwire import tripwire  # noqa: F401 - the socket tripwire, for destination tests
 
 from spiff_lambda_proxy import aws as proxy_aws
+from spiff_lambda_proxy import settings
 from spiff_lambda_proxy.registry import Registry, rediscover
 
 # Settings a developer's shell might carry that would change what tests see.
 _PROXY_ENV_PREFIXES = ("CONNECTOR_PROXY_", "HTTP_CONNECTOR_", "SPIFFARENA_")
+
+
+class _MonkeyPatch(pytest.MonkeyPatch):  # type: ignore[misc]  # final by declaration; only two methods extended
+    """pytest's monkeypatch; changing the environment also has the proxy read its settings again.
+
+    The proxy reads each group of settings once per process, as a Lambda's environment never
+    changes; tests change it between cases, and within some.
+    """
+
+    def setenv(self, name: str, value: str, prepend: str | None = None) -> None:
+        super().setenv(name, value, prepend)
+        settings.forget()
+
+    def delenv(self, name: str, raising: bool = True) -> None:
+        super().delenv(name, raising)
+        settings.forget()
+
+
+@pytest.fixture
+def monkeypatch() -> Iterator[pytest.MonkeyPatch]:
+    patch = _MonkeyPatch()
+    yield patch
+    patch.undo()
+    settings.forget()
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +50,7 @@ def clean_proxy_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if name.startswith(_PROXY_ENV_PREFIXES):
             monkeypatch.delenv(name)
     # The proxy's AWS clients are made for one environment (endpoint, credentials): each test its own.
+    settings.forget()
     proxy_aws.forget()
     yield
     proxy_aws.forget()

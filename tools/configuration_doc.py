@@ -33,8 +33,8 @@ Everything is configured with environment variables of the Lambda function: in t
 *Configuration* -> *Environment variables*, with the AWS CLI
 (`aws lambda update-function-configuration --environment ...`, which replaces the whole set), or as
 parameters of [template.yaml](../template.yaml) (see [deploy.md](deploy.md)). Nothing needs to be
-set for a first try. Settings are read on each request, so a configuration change takes effect on
-the next one.
+set for a first try. The proxy reads its settings once per execution environment; changing the
+function's configuration starts new environments, so a change takes effect on the next request.
 
 Commands receive the environment as their `config` mapping too, so a third-party connector may read
 variables of its own; its documentation lists them.

@@ -12,10 +12,9 @@ judges them again when it connects, since a DNS answer may change in between.
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
-from spiff_outbound.destinations import ALLOWED_HOSTS, DENIED_HOSTS, InvalidHostList, Policy, as_address
+from spiff_outbound.destinations import ALLOWED_HOSTS, DENIED_HOSTS, Policy, as_address
 
 from ..errors import BadRequest, ConfigurationError
 from ..settings import Settings
@@ -23,14 +22,6 @@ from .settings import BackgroundSettings
 
 INVALID = "invalid_callback_url"
 NOT_ALLOWED = "callback_url_not_allowed"
-
-
-def outbound_policy() -> Policy:
-    """The deployment's destination policy, as the http connector reads it."""
-    try:
-        return Policy.from_settings(os.environ.get)
-    except InvalidHostList as error:
-        raise ConfigurationError(str(error)) from None
 
 
 def check(

@@ -8,10 +8,10 @@ from typing import NamedTuple
 
 from ..auth import expected_api_key
 from ..errors import ConfigurationError
-from ..settings import Settings, _number_setting, env_list
+from ..settings import Settings, env_list, number, read_once, text
 
 # What the callback carries: the value SpiffArena stores for a synchronous answer, or the v2 envelope.
-SHAPE_SYNCHRONOUS = "synchronous"
+SHAPE_SYNCHRONOUS = "synchronous"  # the default, in SETTINGS
 SHAPE_RAW = "raw"
 _SHAPES = (SHAPE_SYNCHRONOUS, SHAPE_RAW)
 
@@ -28,9 +28,13 @@ class BackgroundSettings(NamedTuple):
     callback_shape: str
 
     @classmethod
+    def current(cls) -> BackgroundSettings:
+        return read_once(cls, cls.from_environ)
+
+    @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> BackgroundSettings:
         env = os.environ if environ is None else environ
-        shape = env.get("CONNECTOR_PROXY_CALLBACK_SHAPE", "").strip().lower() or SHAPE_SYNCHRONOUS
+        shape = (text(env, "CONNECTOR_PROXY_CALLBACK_SHAPE") or "").lower()
         if shape not in _SHAPES:
             raise ConfigurationError(
                 f"CONNECTOR_PROXY_CALLBACK_SHAPE must be {' or '.join(_SHAPES)}, not {shape!r}."
@@ -41,11 +45,11 @@ class BackgroundSettings(NamedTuple):
             callback_origins=tuple(
                 origin.rstrip("/").lower() for origin in env_list(env.get("SPIFFARENA_CALLBACK_ORIGINS"))
             ),
-            task_max_age=_number_setting(env, "CONNECTOR_PROXY_TASK_MAX_AGE_SECONDS", 3600.0),
-            callback_timeout=_number_setting(env, "CONNECTOR_PROXY_CALLBACK_TIMEOUT_SECONDS", 30.0),
-            callback_attempts=max(1, int(_number_setting(env, "CONNECTOR_PROXY_CALLBACK_ATTEMPTS", 6))),
-            callback_backoff=_number_setting(env, "CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS", 1.0),
-            callback_reserve=_number_setting(env, "CONNECTOR_PROXY_CALLBACK_RESERVE_SECONDS", 40.0),
+            task_max_age=number(env, "CONNECTOR_PROXY_TASK_MAX_AGE_SECONDS"),
+            callback_timeout=number(env, "CONNECTOR_PROXY_CALLBACK_TIMEOUT_SECONDS"),
+            callback_attempts=max(1, int(number(env, "CONNECTOR_PROXY_CALLBACK_ATTEMPTS"))),
+            callback_backoff=number(env, "CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS"),
+            callback_reserve=number(env, "CONNECTOR_PROXY_CALLBACK_RESERVE_SECONDS"),
             callback_shape=shape,
         )
 

@@ -22,7 +22,7 @@ from ..budget import LambdaContext
 from ..errors import BadRequest, PayloadTooLarge, ProxyError
 from ..messages import Response
 from ..runner import TASK_DATA_KEY, Invocation, has_execute_async
-from ..settings import Settings
+from ..settings import Settings, outbound_policy
 from . import event as run_event
 from .settings import BackgroundSettings, signing_secret
 
@@ -57,7 +57,7 @@ def hand_over_with(hand_over: HandOver | None) -> None:
 
 def wanted(invocation: Invocation) -> bool:
     """Whether this invocation should run in the background rather than answer with its result."""
-    settings = BackgroundSettings.from_environ()
+    settings = BackgroundSettings.current()
     requested = _requested(invocation.reserved.get(BACKGROUND_KEY))
     if not invocation.callback_url or has_execute_async(invocation.target):
         return False
@@ -77,10 +77,10 @@ def start(
     """Hand the command to an asynchronous invocation of this function and answer 202."""
     from . import callback_url as callback_rules  # resolves names; only background runs need it
 
-    settings = BackgroundSettings.from_environ()
+    settings = BackgroundSettings.current()
     target = invocation.target
     url = invocation.callback_url or ""
-    callback_rules.check(url, settings, proxy_settings, callback_rules.outbound_policy())
+    callback_rules.check(url, settings, proxy_settings, outbound_policy())
     function_arn = lambda_context.invoked_function_arn if lambda_context is not None else None
     if not isinstance(function_arn, str) or not function_arn.startswith("arn:"):
         raise BackgroundStartFailed(

@@ -24,7 +24,7 @@ from ..budget import LambdaContext, run_deadlines
 from ..errors import CommandNotFound, ConfigurationError, InvalidResult, ProxyError
 from ..messages import dump_json
 from ..registry import registry
-from ..settings import Settings
+from ..settings import Settings, outbound_policy
 from . import callback, callback_url, result
 from . import event as run_event
 from .settings import BackgroundSettings, signing_secret
@@ -57,10 +57,10 @@ class RunFailed(Exception):
 def run(event: Mapping[str, Any], lambda_context: LambdaContext | None) -> dict[str, Any]:
     started = time.time()
     try:
-        proxy_settings = Settings.from_environ()
-        settings = BackgroundSettings.from_environ()
+        proxy_settings = Settings.current()
+        settings = BackgroundSettings.current()
         secret = signing_secret(proxy_settings)
-        policy = callback_url.outbound_policy()
+        policy = outbound_policy()
     except ConfigurationError as error:
         logger.error("background run not run, the configuration is invalid: %s", error.message)
         raise RunFailed(f"background run not run: {error.message}") from None

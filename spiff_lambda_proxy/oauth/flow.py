@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from spiff_outbound.destinations import InvalidHostList, Policy
+from spiff_outbound.destinations import Policy
 
 from ..budget import deadline
+from ..errors import ConfigurationError
 from ..messages import Request, Response
 from ..registry import Target
 from ..router import Call
+from ..settings import outbound_policy
 from . import signing
 from .pages import FlowError, SignInFailed, error_page, redirect
 from .provider import OAuthClient, describe
@@ -45,7 +46,7 @@ _ERROR_CODE = re.compile(r"^[a-z0-9_.-]{1,64}$", re.IGNORECASE)
 def start(request: Request, call: Call) -> Response:
     try:
         target = _auth(call)
-        auth_settings = AuthSettings.from_environ()
+        auth_settings = AuthSettings.current()
         redirect_url = _query(request, "redirect_url")
         if redirect_url is None:
             raise FlowError(
@@ -82,7 +83,7 @@ def callback(request: Request, call: Call) -> Response:
     cleared: tuple[str, ...] = ()
     try:
         target = _auth(call)
-        auth_settings = AuthSettings.from_environ()
+        auth_settings = AuthSettings.current()
         secret = signing.signing_secret(call.settings, auth_settings)
         nonce = _checked_state(request, target, secret)
         browser = _browser_claims(request, target, secret, nonce)
@@ -188,9 +189,9 @@ def _auth(call: Call) -> Target:
 
 def _policy() -> Policy:
     try:
-        return Policy.from_settings(os.environ.get)
-    except InvalidHostList as error:
-        raise FlowError(500, "configuration_error", str(error)) from None
+        return outbound_policy()
+    except ConfigurationError as error:
+        raise FlowError(500, "configuration_error", error.message) from None
 
 
 def _query(request: Request, name: str, *, strict: bool = True) -> str | None:

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from ..settings import env_list
+from ..settings import env_list, read_once
 from .pages import FlowError
 from .redirects import Origin, parse_origins
 
@@ -23,6 +23,10 @@ class AuthSettings(NamedTuple):
     origins_setting: str
     state_secret: str | None
     public_url: str | None
+
+    @classmethod
+    def current(cls) -> AuthSettings:
+        return read_once(cls, cls.from_environ)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> AuthSettings:
