@@ -1,0 +1,27 @@
+"""The archive of the project as it is (built once per session) and the target Python."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from support.zip_build import TARGET, Built, build
+
+from tools.lambda_zip.target import Interpreter, find_python
+
+
+@pytest.fixture(scope="session")
+def target_python() -> Interpreter | None:
+    return find_python(TARGET.python_version, os.environ.get("TARGET_PYTHON") or None)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build(tmp_path_factory.mktemp("zip"))
+
+
+@pytest.fixture
+def task_root(built: Built, tmp_path: Path) -> Path:
+    """The archive unpacked into an empty directory, as Lambda's /var/task."""
+    return built.unpack(tmp_path / "task")

@@ -1,0 +1,166 @@
+"""Build the archive with `make zip`'s tool, and run it the way Lambda loads it.
+
+`lambda_like` unpacks nothing itself: give it a task root (the archive extracted
+into an empty directory); it imports `lambda_function` with the target Python
+in isolated mode, with only that directory on sys.path, as Lambda does with
+/var/task, and answers the events given.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.paths import PROJECT_ROOT
+from tools.lambda_zip.target import Interpreter, Runtime
+
+TARGET = Runtime.parse("3.13", "x86_64")
+ARM = Runtime.parse("3.13", "arm64")
+
+
+@dataclass
+class Built:
+    archive: Path
+    stdout: str
+    stderr: str
+
+    def names(self) -> list[str]:
+        with zipfile.ZipFile(self.archive) as opened:
+            return opened.namelist()
+
+    def summary(self, label: str) -> str:
+        match = re.search(rf"^  {re.escape(label)}\s+(.*)$", self.stdout, re.MULTILINE)
+        assert match, f"no {label!r} line in the summary:\n{self.stdout}"
+        return match.group(1)
+
+    def unpack(self, root: Path) -> Path:
+        with zipfile.ZipFile(self.archive) as opened:
+            opened.extractall(root)
+        return root
+
+
+def run_build(
+    workdir: Path, *options: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.build_zip",
+            "--dist-dir",
+            str(workdir / "dist"),
+            "--build-dir",
+            str(workdir / "build"),
+            *options,
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def build(
+    workdir: Path, *options: str, runtime: Runtime = TARGET, env: dict[str, str] | None = None
+) -> Built:
+    done = run_build(
+        workdir, "--python-version", runtime.python_version, "--arch", runtime.arch, *options, env=env
+    )
+    assert done.returncode == 0, f"make zip failed:\n{done.stdout}\n{done.stderr}"
+    return Built(workdir / "dist" / runtime.archive_name, done.stdout, done.stderr)
+
+
+def require(python: Interpreter | None) -> Interpreter:
+    if python is None:
+        pytest.skip(
+            f"Python {TARGET.python_version} (the archive's target) is not installed here; "
+            f"install it (pyenv install {TARGET.python_version}) or set TARGET_PYTHON"
+        )
+    return python
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def github_unreachable() -> dict[str, str]:
+    """The environment, with every git URL of github.com sent to a closed loopback port: a
+    stand-in for CI and corporate networks, so that no test can fetch from GitHub."""
+    env = dict(os.environ)
+    count = int(env.get("GIT_CONFIG_COUNT", "0"))
+    env.update(
+        {
+            "GIT_CONFIG_COUNT": str(count + 1),
+            f"GIT_CONFIG_KEY_{count}": f"url.http://127.0.0.1:{closed_port()}/.insteadOf",
+            f"GIT_CONFIG_VALUE_{count}": "https://github.com/",
+        }
+    )
+    return env
+
+
+# Runs in the target Python: imports the archive like Lambda and answers the events on stdin.
+_LAMBDA_LIKE = """
+import json, sys, sysconfig
+task_root = sys.argv[1]
+sys.path.insert(0, task_root)
+import lambda_function
+class Context:
+    aws_request_id = "smoke-test"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:spiff-connector-proxy"
+    function_name = "spiff-connector-proxy"
+    def get_remaining_time_in_millis(self):
+        return 20000
+answers = [lambda_function.lambda_handler(event, Context()) for event in json.load(sys.stdin)]
+allowed = (task_root, sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
+files = sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)})
+print(json.dumps({"answers": answers, "files": files, "modules": sorted(sys.modules),
+                  "outside": [f for f in files if not f.startswith(allowed)]}))
+"""
+
+
+def lambda_like(
+    python: Interpreter, root: Path, events: list[dict[str, Any]], env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LC_ALL": "C.UTF-8",
+        "HTTP_CONNECTOR_ALLOWED_HOSTS": "127.0.0.1",
+        **(env or {}),
+    }
+    done = subprocess.run(
+        [python.path, "-I", "-S", "-B", "-c", _LAMBDA_LIKE, str(root)],
+        input=json.dumps(events),
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    # Lambda's task root is read-only: nothing may be written next to the code.
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["stderr"] = done.stderr
+    return result
+
+
+def body_of(answer: dict[str, Any]) -> Any:
+    body = answer["body"]
+    return json.loads(base64.b64decode(body) if answer["isBase64Encoded"] else body)
