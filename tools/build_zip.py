@@ -24,6 +24,7 @@ from tools.lambda_zip import BuildError
 from tools.lambda_zip.archive import Digest, write_archive
 from tools.lambda_zip.bytecode import CompileResult, compile_tree
 from tools.lambda_zip.platform_check import foreign_files
+from tools.lambda_zip.requirements import redact
 from tools.lambda_zip.sources import CONNECTORS_DIR, check_collisions, copy_sources
 from tools.lambda_zip.summary import (
     DIRECT_UPLOAD_LIMIT,
@@ -189,7 +190,7 @@ def report(result: Build) -> None:
     digest = Digest(result.archive)
     rows += [("CodeSha256", digest.base64), ("sha256", digest.hex)]
     for label, value in rows:
-        print(f"  {label:<14} {value}")
+        print(f"  {label:<14} {redact(value)}")
     if result.unpinned:
         print(
             "  note: not pinned anywhere, so a later build may pick newer versions: "
@@ -283,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         result = build(args)
         report(result)
     except BuildError as error:
-        print(f"make zip: error: {error}", file=sys.stderr)
+        print(f"make zip: error: {redact(str(error))}", file=sys.stderr)
         return 1
     print(f"  built in {time.monotonic() - started:.1f} s")
     return 0

@@ -47,17 +47,19 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
         "connector-books": shapes.BOOKS,
         "connector-beacon": shapes.BEACON,
         "connector-roster": shapes.ROSTER,
-        "ledger-client": shapes.LEDGER_CLIENT,
+        "spiff-fixture-ledger": shapes.LEDGER_CLIENT,
+        "spiff-fixture-pg-helper": shapes.PG_HELPER,
     }
     for name, files in folders.items():
         write_tree(root / name, files)
-    shapes.write_sdist(root / "ledger-client", root / "index")
+    shapes.write_sdist(root / "spiff-fixture-ledger", root / "index")
+    shapes.write_sdist(root / "spiff-fixture-pg-helper", root / "index", kind="wheel")
     pg_url = shapes.git_repository(shapes.PG, root / "repos" / "connector-pg", "v0.1.0")
     connectors_file = root / "connectors.txt"
     connectors_file.write_text(
         "\n".join(
             [
-                "# ledger-client is published only as an sdist, in this folder",
+                "# spiff-fixture-ledger is published only as an sdist, spiff-fixture-pg-helper as a wheel, here",
                 f"--find-links {root / 'index'}",
                 str(root / "connector-mailer"),
                 pg_url,
@@ -66,6 +68,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
                 str(root / "connector-beacon"),
                 "flask==3.1.3",
                 str(root / "connector-roster"),
+                "spiff-fixture-pg-helper==1.0.0",
             ]
         )
         + "\n"
@@ -126,14 +129,17 @@ def test_the_summary_states_every_substitution_and_sdist(published: Published) -
     assert substituted.startswith("psycopg2 -> psycopg2-binary 2.9.")
     assert "connector-postgresql declares psycopg2 (>=2.9.5,<3.0.0)" in substituted
     assert "connector-pg imports psycopg2 without declaring it" in substituted
+    assert "psycopg2>=2.9 required by spiff-fixture-pg-helper" in substituted  # a dependency's, met by a stand-in
     assert (
         published.built.summary("from sdist")
-        == "ledger-client 1.2.0 (pure Python, built here from its sdist)"
+        == (
+        "spiff-fixture-ledger 1.2.0 (pure Python, built here from its sdist)"
+    )
     )
     names = published.built.names()
     assert any(n.startswith("psycopg2_binary-") and n.endswith(".dist-info/METADATA") for n in names)
     assert not any(n.startswith("psycopg2-") for n in names), "psycopg2 itself has no Linux wheel"
-    assert "ledger_client/__init__.py" in names
+    assert "spiff_fixture_ledger/__init__.py" in names
 
 
 def test_commands_are_described_as_the_reference_describes_them(answers: Any) -> None:
@@ -159,7 +165,7 @@ def test_every_connector_runs_in_the_archive(answers: Any) -> None:
     assert body_of(_answer(answers, "postgresql/ParseDsn")) == {"dbname": "orders", "host": "db.internal"}
     invoice = _answer(answers, "books/CreateInvoice")
     assert invoice["statusCode"] == 201
-    assert body_of(invoice)["client"] == "ledger-client 1.2.0"
+    assert body_of(invoice)["client"] == "spiff-fixture-ledger 1.2.0"
     roster = _answer(answers, "roster/GetEmployeeInfo")
     assert json.loads(roster["body"]) == {"id": "42", "fields": "firstName"}
     assert answers["outside"] == []

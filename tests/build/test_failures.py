@@ -192,7 +192,7 @@ def test_a_pin_that_conflicts_with_the_proxys_own_is_explained(tmp_path: Path) -
 
 def test_an_sdist_that_builds_a_compiled_wheel_is_refused(tmp_path: Path) -> None:
     write_tree(
-        tmp_path / "fastmath",
+        tmp_path / "spiff-fixture-fastmath",
         {
             "pyproject.toml": """
                 [build-system]
@@ -200,7 +200,7 @@ def test_an_sdist_that_builds_a_compiled_wheel_is_refused(tmp_path: Path) -> Non
                 build-backend = "setuptools.build_meta"
 
                 [project]
-                name = "fastmath"
+                name = "spiff-fixture-fastmath"
                 version = "0.3.0"
             """,
             # A distribution that says it has extension modules: its wheel is for this machine.
@@ -214,18 +214,18 @@ def test_an_sdist_that_builds_a_compiled_wheel_is_refused(tmp_path: Path) -> Non
                         return True
 
 
-                setup(distclass=Compiled, packages=["fastmath"])
+                setup(distclass=Compiled, packages=["spiff_fixture_fastmath"])
             """,
-            "fastmath/__init__.py": "",
+            "spiff_fixture_fastmath/__init__.py": "",
         },
     )
     index = tmp_path / "index"
-    write_sdist(tmp_path / "fastmath", index)
-    entries = connectors_txt(tmp_path, f"--find-links {index}", "fastmath==0.3.0")
+    write_sdist(tmp_path / "spiff-fixture-fastmath", index)
+    entries = connectors_txt(tmp_path, f"--find-links {index}", "spiff-fixture-fastmath==0.3.0")
     done = run_build(tmp_path, "--connectors-file", entries, "--precompile", "0")
     assert done.returncode == 1
     message = error_of(done.stderr)
-    assert "fastmath 0.3.0 (listed in connectors.txt) publishes no wheel for python3.13" in message
+    assert "spiff-fixture-fastmath 0.3.0 (listed in connectors.txt) publishes no wheel for python3.13" in message
     assert "builds into a compiled wheel here" in message
     assert "list that .whl file in connectors.txt" in message
 

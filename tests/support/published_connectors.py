@@ -143,12 +143,12 @@ POSTGRESQL = {
 # connector-xero's shape: flat, with auths/, a dependency published only as a (pure) sdist.
 BOOKS = {
     "pyproject.toml": _poetry(
-        "connector-books", 'python = "^3.11"\nledger-client = "^1.0"', '{include = "connector_books"}'
+        "connector-books", 'python = "^3.11"\nspiff-fixture-ledger = "^1.0"', '{include = "connector_books"}'
     ),
     "connector_books/__init__.py": "",
     "connector_books/commands/__init__.py": "",
     "connector_books/commands/invoice.py": """
-        import ledger_client
+        import spiff_fixture_ledger
 
 
         class CreateInvoice:
@@ -156,7 +156,7 @@ BOOKS = {
                 self.description, self.amount = description, amount
 
             def execute(self, config, task_data):
-                invoice = ledger_client.invoice(self.description, self.amount)
+                invoice = spiff_fixture_ledger.invoice(self.description, self.amount)
                 return {"response": invoice, "status": 201, "mimetype": "application/json"}
     """,
     "connector_books/auths/__init__.py": "",
@@ -171,7 +171,8 @@ BOOKS = {
     """,
 }
 
-# The pure-Python dependency of BOOKS, published only as an sdist.
+# The pure-Python dependency of BOOKS, published only as an sdist. Fixture names start with
+# spiff-fixture-: a name that exists on PyPI would be taken from there instead.
 LEDGER_CLIENT = {
     "pyproject.toml": """
         [build-system]
@@ -179,12 +180,33 @@ LEDGER_CLIENT = {
         build-backend = "setuptools.build_meta"
 
         [project]
-        name = "ledger-client"
+        name = "spiff-fixture-ledger"
         version = "1.2.0"
     """,
-    "ledger_client/__init__.py": """
+    "spiff_fixture_ledger/__init__.py": """
         def invoice(description, amount):
-            return {"description": description, "amount": amount, "client": "ledger-client 1.2.0"}
+            return {"description": description, "amount": amount, "client": "spiff-fixture-ledger 1.2.0"}
+    """,
+}
+
+# A library on the index (here a local --find-links folder) that requires psycopg2 itself: the
+# build meets that through a stand-in for psycopg2 that requires psycopg2-binary.
+PG_HELPER = {
+    "pyproject.toml": """
+        [build-system]
+        requires = ["setuptools>=61"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "spiff-fixture-pg-helper"
+        version = "1.0.0"
+        dependencies = ["psycopg2>=2.9"]
+    """,
+    "spiff_fixture_pg_helper/__init__.py": """
+        def driver_version():
+            import psycopg2
+
+            return psycopg2.__version__
     """,
 }
 
@@ -264,10 +286,10 @@ THEIR_SDK = {
 }
 
 
-def write_sdist(project: Path, destination: Path) -> Path:
-    """Build `project` into an sdist in `destination` with setuptools (of the test venv)."""
+def write_sdist(project: Path, destination: Path, kind: str = "sdist") -> Path:
+    """Build `project` into an sdist (or a wheel) in `destination` with setuptools (of the test venv)."""
     destination.mkdir(parents=True, exist_ok=True)
-    script = "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))"
+    script = f"import sys; from setuptools import build_meta; print(build_meta.build_{kind}(sys.argv[1]))"
     done = subprocess.run(
         [sys.executable, "-c", script, str(destination)],
         cwd=project,

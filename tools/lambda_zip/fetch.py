@@ -8,6 +8,7 @@ for this machine. Each failure says which package, why, and what to do.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from . import BuildError
@@ -19,12 +20,15 @@ from .pip import (
     is_network_failure,
     missing_distributions,
     network_headline,
+    run_pip,
     unreachable_host,
     with_output,
 )
+from .plan import SDK_KEY
 from .requirements import Entry, Requirement, parse_requirement, url_host
+from .substitutions import Substitution
 from .target import Runtime
-from .wheels import Wheel, build_wheel, read_wheel
+from .wheels import Wheel, build_wheel, read_wheel, write_stand_in
 
 SDK_FOLDER = "sdk"
 
@@ -134,11 +138,43 @@ class Fetcher:
             )
         return wheel
 
+    def stand_in(self, spec: str, substitution: Substitution) -> Wheel:
+        """For a requirement on a substituted distribution from a dependency (connectors' own are
+        rewritten): a stand-in of that name requiring the replacement, at a version with a wheel."""
+        requirement = parse_requirement(spec)
+        specifier = requirement.specifier if requirement else ""
+        wanted = f"{substitution.replacement}{specifier}"
+        folder = self.work / "replacements"
+        try:
+            output = run_pip(
+                self.pip_python,
+                ["download", "--no-deps", "--dest", str(folder), *self.runtime.pip_options(), wanted],
+                cwd=self.project,
+            )
+        except PipFailed as failed:
+            headline = (
+                f"{spec} is replaced by {wanted} on Lambda ({substitution.reason}), and pip found none."
+            )
+            raise BuildError(with_output(headline, failed.output)) from None
+        downloaded = re.findall(r"(?:Saved|File was already downloaded) (\S+\.whl)", output)
+        version = Path(downloaded[-1]).name.split("-")[1] if downloaded else ""
+        if not version:
+            raise BuildError(with_output(f"pip downloaded no wheel for {wanted}.", output))
+        name = requirement.name if requirement else spec
+        path = write_stand_in(self.sdist_wheels, name, version, f"{substitution.replacement}=={version}")
+        return read_wheel(path)
+
     def not_available(self, spec: str, asked_by: str) -> str:
         """Why pip found nothing for `spec`, saying whether the index knows the name at all."""
         requirement = parse_requirement(spec)
         name = requirement.name if requirement else spec
         versions = index_versions(self.pip_python, name, self.index_options, cwd=self.project)
+        if requirement is not None and requirement.key == SDK_KEY:
+            return (
+                f"{spec} ({asked_by}) is not on the package index: the connector SDK is published only on "
+                "GitHub. Remove that line: the build then ships its own SDK (sdk/) to every connector that "
+                "needs it. Or list a local copy of yours (its folder or a wheel)."
+            )
         if not versions:
             return (
                 f"{name} ({asked_by}) is not on the package index (PyPI, or the index pip is configured "

@@ -46,6 +46,8 @@ class Plan:
     # URL dependencies met by name: "connector-x: foo @ git+https://..."
     by_name: list[str] = field(default_factory=list)
     wheels: list[Wheel] = field(default_factory=list)
+    # Substituted names that dependencies required: met by an empty stand-in, removed afterwards.
+    stand_ins: set[str] = field(default_factory=set)
 
 
 # Builds the wheel of a URL dependency no entry meets: (requirement, the package that asked).

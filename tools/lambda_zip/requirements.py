@@ -137,6 +137,11 @@ def absolute(path: str, base: Path) -> str:
     return str((base / os.path.expanduser(path)).resolve())
 
 
+def redact(text: str) -> str:
+    """Text with the credentials of any URL in it (`https://token@host`, `user:password@`) hidden."""
+    return re.sub(r"(\w://)[^/@\s'\"]+@", r"\1****@", text)
+
+
 def url_host(spec: str) -> str | None:
     """The host a URL requirement (`git+https://host/...`, `name @ https://...`) would reach."""
     match = re.search(r"://(?:[^@/]*@)?([^/:@?#\s]+)", spec)

@@ -37,6 +37,7 @@ from .requirements import (
     read_entries,
     requirement_names,
 )
+from .substitutions import SUBSTITUTIONS
 from .target import Runtime
 from .wheels import Wheel
 
@@ -109,7 +110,9 @@ def vendor(
     wanted = requirement_names([connectors_file]) if connectors_file is not None else set()
     unwanted = requirement_names([project / EXCLUDED_DISTRIBUTIONS]) - wanted
     left_out = leave_out(root, unwanted)
-    return Vendored(installed_distributions(root), requirement_files, left_out, plan, from_sdist, local)
+    leave_out(root, plan.stand_ins)  # empty; what they required is installed
+    built = [wheel for wheel in from_sdist if canonical_name(wheel.name) not in plan.stand_ins]
+    return Vendored(installed_distributions(root), requirement_files, left_out, plan, built, local)
 
 
 def _install(
@@ -153,6 +156,12 @@ def _install(
             plan.lines.append(str(sdk.path))
             continue
         asked_by = _asked_by(output, spec, requirement.key if requirement else "", requirement_files)
+        if requirement is not None and requirement.key in SUBSTITUTIONS:
+            # A dependency's own requirement (connectors' are rewritten): met through a stand-in.
+            built.append(fetcher.stand_in(spec, SUBSTITUTIONS[requirement.key]))
+            plan.substituted.setdefault(requirement.key, []).append(f"{spec} {asked_by}")
+            plan.stand_ins.add(requirement.key)
+            continue
         built.append(fetcher.from_sdist(spec, asked_by))
     raise BuildError(
         with_output(f"pip still missed wheels after {len(built)} sdists built; stopping.", output)
@@ -160,19 +169,12 @@ def _install(
 
 
 def _install_args(root: Path, runtime: Runtime) -> list[str]:
+    # Bytecode comes later, from the target Python and reproducible.
     return [
         "install",
         "--target",
         str(root),
-        "--only-binary=:all:",
-        "--implementation",
-        "cp",
-        "--python-version",
-        runtime.python_version,
-        "--abi",
-        runtime.abi,
-        *[arg for tag in runtime.platform_tags() for arg in ("--platform", tag)],
-        # Bytecode comes later, from the target Python and reproducible.
+        *runtime.pip_options(),
         "--no-compile",
         "--no-warn-script-location",
     ]

@@ -106,13 +106,41 @@ def _replace_requires(metadata: str, requires: list[str]) -> str:
 
 
 def _record_with(record: str, name: str, data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    digest = _digest(data)
     lines = []
     for line in record.splitlines():
         if line.split(",")[0] == name:
             line = f"{name},sha256={digest},{len(data)}"
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def write_stand_in(directory: Path, name: str, version: str, requires: str) -> Path:
+    """An empty wheel named `name` that only requires `requires`: it lets a requirement on a
+    distribution that cannot go to Lambda be met by its substitute, whoever declared it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = f"{re.sub(r'[-_.]+', '_', name)}-{version}"
+    files = {
+        f"{stem}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        f"Requires-Dist: {requires}\n",
+        f"{stem}.dist-info/WHEEL": "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    files[f"{stem}.dist-info/RECORD"] = (
+        "".join(
+            f"{member},sha256={_digest(data.encode())},{len(data.encode())}\n"
+            for member, data in files.items()
+        )
+        + f"{stem}.dist-info/RECORD,,\n"
+    )
+    path = directory / f"{stem}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        for member, data in files.items():
+            wheel.writestr(zipfile.ZipInfo(member, (1980, 1, 1, 0, 0, 0)), data)
+    return path
+
+
+def _digest(data: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
 def build_wheel(spec: str, pip_python: str, wheels: Path, *, cwd: Path, options: Iterable[str] = ()) -> Path:
