@@ -75,7 +75,18 @@ class Headers(Mapping[str, str]):
 class Request:
     """One HTTP request, whatever front door it came through."""
 
-    __slots__ = ("body", "headers", "method", "path", "query", "request_id", "source", "stage")
+    __slots__ = (
+        "body",
+        "client_path",
+        "domain",
+        "headers",
+        "method",
+        "path",
+        "query",
+        "request_id",
+        "source",
+        "stage",
+    )
 
     def __init__(
         self,
@@ -88,6 +99,8 @@ class Request:
         source: str = "",
         request_id: str = "",
         stage: str = "",
+        domain: str = "",
+        client_path: str | None = None,
     ) -> None:
         self.method = method.upper()
         self.path = path
@@ -98,6 +111,11 @@ class Request:
         self.request_id = request_id
         # API Gateway stage name, when the front door has one (it may prefix the path).
         self.stage = stage
+        # Where the client sent it, for URLs that must lead back here (OAuth callbacks):
+        # the domain the front door reports (not a client header), and the path as the
+        # client wrote it (a REST API's `path` leaves out the stage that its URL carries).
+        self.domain = domain
+        self.client_path = path if client_path is None else client_path
 
 
 class Response:

@@ -50,6 +50,22 @@ def auths(request: Request, call: Call) -> Response:
     return Response(200, call.registry.auths_json, content_type="application/json")
 
 
+# OAuth sign-in (PROTOCOL.md section 9): browser navigations, so no API key. The flow's
+# modules load on the first sign-in, never at cold start.
+@router.route("/v1/auth/{plugin}/{auth}")
+def auth_start(request: Request, call: Call) -> Response:
+    from .oauth import flow
+
+    return flow.start(request, call)
+
+
+@router.route("/v1/auth/{plugin}/{auth}/callback")
+def auth_callback(request: Request, call: Call) -> Response:
+    from .oauth import flow
+
+    return flow.callback(request, call)
+
+
 @router.route("/v1/diagnostics", protected=True)
 def diagnostics(request: Request, call: Call) -> Response:
     """What discovery found and what failed to load, with the errors' messages."""

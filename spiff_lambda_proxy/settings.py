@@ -77,6 +77,34 @@ SETTINGS: tuple[Setting, ...] = (
         "INFO",
         "Level of the proxy's own log lines (`DEBUG`, `INFO`, `WARNING`, `ERROR`).",
     ),
+    # OAuth sign-in through the proxy (docs/spiffarena.md, "Signing in to a provider").
+    Setting(
+        "CONNECTOR_PROXY_AUTH_REDIRECT_ORIGINS",
+        "(unset: `SPIFFARENA_CALLBACK_ORIGINS`)",
+        "Comma-separated origins (`https://spiff.example.com`: SpiffArena's backend) that OAuth sign-ins "
+        "(`/v1/auth/...`) may send the browser back to with the token. Scheme, host and port are "
+        "compared, nothing else; an internationalised host is written in its `xn--` form. Unset, "
+        "`SPIFFARENA_CALLBACK_ORIGINS` serves; with neither, sign-ins are refused, so the proxy never "
+        "redirects a browser to a site of someone else's choosing.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_AUTH_STATE_SECRET",
+        "(unset: derived from the API key)",
+        "Secret that signs (HMAC-SHA256) the `state` and the cookie of an OAuth sign-in, so the callback "
+        "can trust what the start put there. Unset, a key derived from the API key "
+        "(`CONNECTOR_PROXY_API_KEY`, or the one read from `CONNECTOR_PROXY_API_KEY_SECRET`) signs them; "
+        "with no key at all, sign-ins are refused. Changing it fails sign-ins in progress (they last "
+        "10 minutes at most).",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_PUBLIC_URL",
+        "(unset: from the request)",
+        "The proxy's public base URL, the one SpiffArena's `SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_URL` "
+        "names (e.g. `https://proxy.example.com/connectors`). OAuth sign-ins give the provider "
+        "`<this>/v1/auth/<plugin>/<auth>/callback` as their `redirect_uri`. Unset, it is computed from "
+        "the request (domain, stage, base path): right for Function URLs, API Gateway and load "
+        "balancers; set it behind CloudFront or another proxy that changes the host or the path.",
+    ),
     # Long-running service tasks (docs/long-running.md).
     Setting(
         "CONNECTOR_PROXY_ASYNC_COMMANDS",

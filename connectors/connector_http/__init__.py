@@ -12,7 +12,7 @@ def _close_connections() -> None:
     """Close the shared session's connections, if a command ever opened them."""
     import sys
 
-    transport = sys.modules.get(f"{__name__}.transport")  # never imported here: it loads requests
+    transport = sys.modules.get("spiff_outbound.transport")  # never imported here: it loads requests
     if transport is not None:
         transport.close_session()
 

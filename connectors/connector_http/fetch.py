@@ -15,7 +15,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
-from . import errors, transport
+from spiff_outbound import transport
+
+from . import __version__, errors
 from .arguments import HttpRequest
 from .errors import HttpFailure
 from .redaction import CallLog, origin, safe_url
@@ -23,6 +25,7 @@ from .settings import HttpSettings
 from .timing import Clock, backoff, retry_after_seconds
 
 MAX_REDIRECTS = 10
+USER_AGENT = f"spiff-connector-http/{__version__}"
 _REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 _BODILESS_STATUSES = (204, 304)
 _CHUNK_BYTES = 64 * 1024
@@ -175,7 +178,12 @@ def _exchange(
     try:
         prepared = session.prepare_request(
             requests.Request(
-                hop.method, hop.url, headers=hop.headers, params=hop.params, data=hop.body, auth=hop.auth
+                hop.method,
+                hop.url,
+                headers={"User-Agent": USER_AGENT, **hop.headers},
+                params=hop.params,
+                data=hop.body,
+                auth=hop.auth,
             )
         )
     except (requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader, ValueError) as error:

@@ -13,11 +13,11 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
-from .destinations import HostList, Policy
+from spiff_outbound.destinations import InvalidHostList, Policy
+
 from .errors import configuration_error
 
 DEADLINE_KEY = "CONNECTOR_PROXY_DEADLINE"
-RUNTIME_API_KEY = "AWS_LAMBDA_RUNTIME_API"
 
 # Lambda returns at most 6 MiB; keep room for the status line, headers and the
 # proxy's own wrapping around the envelope.
@@ -87,17 +87,12 @@ class HttpSettings(NamedTuple):
 
     @classmethod
     def from_config(cls, config: Any) -> HttpSettings:
-        runtime_api = read_setting(config, RUNTIME_API_KEY)
+        try:
+            policy = Policy.from_settings(lambda name: read_setting(config, name))
+        except InvalidHostList as error:
+            raise configuration_error(str(error)) from None
         return cls(
-            policy=Policy(
-                allowed=HostList.parse(
-                    read_setting(config, "HTTP_CONNECTOR_ALLOWED_HOSTS"), "HTTP_CONNECTOR_ALLOWED_HOSTS"
-                ),
-                denied=HostList.parse(
-                    read_setting(config, "HTTP_CONNECTOR_DENIED_HOSTS"), "HTTP_CONNECTOR_DENIED_HOSTS"
-                ),
-                runtime_api=Policy.parse_runtime_api(runtime_api),
-            ),
+            policy=policy,
             max_response_bytes=_number(config, "HTTP_CONNECTOR_MAX_RESPONSE_BYTES", int, minimum=1),
             connect_timeout=_number(config, "HTTP_CONNECTOR_CONNECT_TIMEOUT", float, minimum=0.001),
             read_timeout=_number(config, "HTTP_CONNECTOR_READ_TIMEOUT", float, minimum=0.001),

@@ -41,6 +41,8 @@ class HttpApiEvent:
             source=self.name,
             request_id=str(context.get("requestId", "")),
             stage=str(context.get("stage") or ""),
+            # The path is the client's own (rawPath), so it also serves as `client_path`.
+            domain=str(context.get("domainName") or ""),
         )
 
     def answer(self, response: Response) -> dict[str, Any]:

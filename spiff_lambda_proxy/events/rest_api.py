@@ -23,10 +23,13 @@ class RestApiEvent:
     def request(self) -> Request:
         event = self.event
         context = event["requestContext"]
+        path = str(event.get("path") or "/")
+        stage = str(context.get("stage") or "")
+        domain = str(context.get("domainName") or "")
         return Request(
             method=str(event.get("httpMethod") or "GET"),
             # `path` is the resource path; with a custom domain it carries the base path.
-            path=str(event.get("path") or "/"),
+            path=path,
             query=query_from_maps(
                 event.get("queryStringParameters"), event.get("multiValueQueryStringParameters")
             ),
@@ -35,7 +38,9 @@ class RestApiEvent:
             body=decode_body(event),
             source=self.name,
             request_id=str(context.get("requestId", "")),
-            stage=str(context.get("stage") or ""),
+            stage=stage,
+            domain=domain,
+            client_path=_client_path(path, stage, domain),
         )
 
     def answer(self, response: Response) -> dict[str, Any]:
@@ -47,3 +52,11 @@ class RestApiEvent:
             "body": body,
             "isBase64Encoded": is_base64,
         }
+
+
+def _client_path(path: str, stage: str, domain: str) -> str:
+    """The path in the client's URL: on the API's own domain it starts with the stage, which
+    `path` leaves out; a custom domain's URL has no stage (its base path is in `path`)."""
+    if stage and stage != "$default" and ".execute-api." in domain:
+        return f"/{stage}{path}"
+    return path

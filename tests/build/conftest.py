@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from support.zip_build import TARGET, Built, build
+from support.archive import TARGET, Built, build
 
 from tools.lambda_zip.target import Interpreter, find_python
 

@@ -22,7 +22,7 @@ from support import published_connectors as shapes
 from support.lambda_events import make_event
 from support.paths import PROJECT_ROOT
 from support.sample_connectors import CONNECTOR_PIPPED_PROJECT
-from support.zip_build import Built, body_of, build, github_unreachable, lambda_like, require
+from support.archive import Built, body_of, build, github_unreachable, lambda_like, require
 
 from tools.lambda_zip.target import Interpreter
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import write_tree
 from support.published_connectors import GITHUB_SDK, write_sdist
-from support.zip_build import TARGET, closed_port, github_unreachable, require, run_build
+from support.archive import TARGET, closed_port, github_unreachable, require, run_build
 
 from tools.lambda_zip import BuildError
 from tools.lambda_zip.summary import MB, Sizes, check_limits

@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from support.zip_build import ARM, TARGET, Built, build
+from support.archive import ARM, TARGET, Built, build
 
 from tools.lambda_zip import BuildError
 from tools.lambda_zip.platform_check import elf_machine, foreign_files, tag_problem

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from support.lambda_events import make_event
 from support.paths import PROJECT_ROOT
-from support.zip_build import Built, body_of, build, lambda_like, require
+from support.archive import Built, body_of, build, lambda_like, require
 
 from tools.lambda_zip.target import Interpreter
 

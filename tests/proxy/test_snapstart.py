@@ -63,7 +63,7 @@ def get():
     return answer.status, answer.json["command_response"]["http_status"]
 
 from connector_aws import clients as aws_clients
-from connector_http import transport
+from spiff_outbound import transport
 from spiff_lambda_proxy import secret_store
 from spiff_lambda_proxy.background import start as background
 
@@ -109,7 +109,7 @@ import lambda_function
 report = {"requests_at_init": "requests" in sys.modules}
 for func, args, kwargs in reversed(runtime.BEFORE):
     func(*args, **kwargs)
-from connector_http import transport
+from spiff_outbound import transport
 report["requests_in_snapshot"] = "requests" in sys.modules
 report["session_in_snapshot"] = transport._session is not None
 print(json.dumps(report))

@@ -14,6 +14,8 @@ from .installed import Distribution
 
 HANDLER_MODULE = "lambda_function.py"
 PROXY_PACKAGE = "spiff_lambda_proxy"
+# Outbound HTTP under the destination policy, used by the proxy and by connector_http.
+SHARED_PACKAGES = ("spiff_outbound",)
 CONNECTORS_DIR = "connectors"
 
 # Our built-in connectors, and the published packages they replace (docs/http.md, docs/aws.md).
@@ -27,7 +29,8 @@ _SKIPPED_SUFFIXES = (".pyc", ".pyo", ".egg-info", ".orig", ".rej", ".swp", "~")
 def copy_sources(project: Path, root: Path, connectors_dir: Path | None) -> list[str]:
     """Copy the handler, the proxy package and connectors/; return the connector entries copied."""
     _place(project / HANDLER_MODULE, root / HANDLER_MODULE, "the project")
-    _place(project / PROXY_PACKAGE, root / PROXY_PACKAGE, "the project")
+    for package in (PROXY_PACKAGE, *SHARED_PACKAGES):
+        _place(project / package, root / package, "the project")
     copied = []
     if connectors_dir is not None and connectors_dir.is_dir():
         for entry in sorted(connectors_dir.iterdir()):
@@ -40,7 +43,7 @@ def copy_sources(project: Path, root: Path, connectors_dir: Path | None) -> list
 
 def check_collisions(distributions: list[Distribution], connectors_dir: Path | None) -> None:
     """Refuse a vendored package that has the top-level name of one of the project's own."""
-    own = {HANDLER_MODULE, PROXY_PACKAGE}
+    own = {HANDLER_MODULE, PROXY_PACKAGE, *SHARED_PACKAGES}
     if connectors_dir is not None and connectors_dir.is_dir():
         own |= {e.name for e in connectors_dir.iterdir() if _importable(e) and not _skipped(e)}
     for distribution in distributions:

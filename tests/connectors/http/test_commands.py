@@ -41,7 +41,7 @@ def http_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("HTTP_CONNECTOR_ALLOWED_HOSTS", "127.0.0.1")
     monkeypatch.setenv("HTTP_CONNECTOR_RETRY_BACKOFF", "0.01")
     yield
-    transport = sys.modules.get("connector_http.transport")
+    transport = sys.modules.get("spiff_outbound.transport")
     if transport is not None:
         transport.close_session()  # the next test starts without pooled connections
 

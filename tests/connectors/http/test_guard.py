@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from connector_http.destinations import HostList, Policy
 from support.lambda_events import Answer, invoke
 from support.tripwire import Tripwire
 from support.upstream import Reply, Upstream
+
+from spiff_outbound.destinations import HostList, Policy
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def tripwire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tripwire]:
 def upstream(tripwire: Tripwire) -> Iterator[Upstream]:
     with Upstream() as server:
         yield server
-    transport = sys.modules.get("connector_http.transport")
+    transport = sys.modules.get("spiff_outbound.transport")
     if transport is not None:
         transport.close_session()
 
@@ -152,7 +153,7 @@ def test_the_checked_address_is_the_one_connected_to(
     assert tripwire.lookups["rebind.test"] == 1
     assert upstream.requests[0].headers["host"] == f"rebind.test:{upstream.port}"
     # The next lookup would answer the metadata address: a new connection is refused.
-    transport = sys.modules["connector_http.transport"]
+    transport = sys.modules["spiff_outbound.transport"]
     transport.close_session()
     message = refused(get(url.replace("127.0.0.1", "rebind.test")))
     assert "169.254.169.254 is a link-local address" in message

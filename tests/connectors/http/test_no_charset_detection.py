@@ -20,7 +20,7 @@ _SCRIPT = """
 import json, sys, threading, warnings
 sys.modules["charset_normalizer"] = None  # `import` raises ImportError, as when not installed
 sys.modules["chardet"] = None
-sys.path[:0] = [sys.argv[1]]
+sys.path[:0] = sys.argv[1:]
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BODIES = {
@@ -55,7 +55,7 @@ with warnings.catch_warnings(record=True) as caught:
     v1 = perform("GET", {"url": base + "/latin1"}, config, version=1)
 server.shutdown()
 server.server_close()
-from connector_http import transport
+from spiff_outbound import transport
 transport.close_session()
 import requests.compat
 print(json.dumps({
@@ -69,7 +69,7 @@ print(json.dumps({
 
 def test_bodies_decode_and_nothing_warns_without_a_charset_detector() -> None:
     done = subprocess.run(
-        [sys.executable, "-I", "-c", _SCRIPT, str(PROJECT / "connectors")],
+        [sys.executable, "-I", "-c", _SCRIPT, str(PROJECT / "connectors"), str(PROJECT)],
         capture_output=True,
         text=True,
         timeout=60,

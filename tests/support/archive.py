@@ -1,9 +1,9 @@
-"""Build the archive with `make zip`'s tool, and run it the way Lambda loads it.
+"""The built archive in tests: `make zip` into a temporary directory, and the archive run as Lambda runs it.
 
-`lambda_like` unpacks nothing itself: give it a task root (the archive extracted
-into an empty directory); it imports `lambda_function` with the target Python
-in isolated mode, with only that directory on sys.path, as Lambda does with
-/var/task, and answers the events given.
+`build` runs the real build; `lambda_like` imports an unpacked archive with the
+target Python in isolated mode, only the task root (and any `paths` given) on
+sys.path, and answers events with `lambda_function.lambda_handler`.
+`github_unreachable` is an environment in which git cannot reach GitHub.
 """
 
 from __future__ import annotations
@@ -16,14 +16,16 @@ import socket
 import subprocess
 import sys
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from support.paths import PROJECT_ROOT
 from tools.lambda_zip.target import Interpreter, Runtime
+
+from .paths import PROJECT_ROOT
 
 TARGET = Runtime.parse("3.13", "x86_64")
 ARM = Runtime.parse("3.13", "arm64")
@@ -45,6 +47,7 @@ class Built:
         return match.group(1)
 
     def unpack(self, root: Path) -> Path:
+        """The archive extracted into `root`, as Lambda's /var/task."""
         with zipfile.ZipFile(self.archive) as opened:
             opened.extractall(root)
         return root
@@ -117,8 +120,8 @@ def github_unreachable() -> dict[str, str]:
 # Runs in the target Python: imports the archive like Lambda and answers the events on stdin.
 _LAMBDA_LIKE = """
 import json, sys, sysconfig
-task_root = sys.argv[1]
-sys.path.insert(0, task_root)
+task_root, extra = sys.argv[1], sys.argv[2:]
+sys.path[:0] = [task_root, *extra]
 import lambda_function
 class Context:
     aws_request_id = "smoke-test"
@@ -127,7 +130,7 @@ class Context:
     def get_remaining_time_in_millis(self):
         return 20000
 answers = [lambda_function.lambda_handler(event, Context()) for event in json.load(sys.stdin)]
-allowed = (task_root, sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
+allowed = (task_root, *extra, sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
 files = sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)})
 print(json.dumps({"answers": answers, "files": files, "modules": sorted(sys.modules),
                   "outside": [f for f in files if not f.startswith(allowed)]}))
@@ -135,8 +138,16 @@ print(json.dumps({"answers": answers, "files": files, "modules": sorted(sys.modu
 
 
 def lambda_like(
-    python: Interpreter, root: Path, events: list[dict[str, Any]], env: dict[str, str] | None = None
+    python: Interpreter,
+    root: Path,
+    events: list[dict[str, Any]],
+    env: Mapping[str, str] | None = None,
+    paths: tuple[Path, ...] = (),
 ) -> dict[str, Any]:
+    """Answers of one execution environment to `events`, the modules it loaded, its stderr.
+
+    `env` adds to the function's environment; `paths` go on sys.path after the task root
+    (connector packages a test brings along)."""
     before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -145,7 +156,7 @@ def lambda_like(
         **(env or {}),
     }
     done = subprocess.run(
-        [python.path, "-I", "-S", "-B", "-c", _LAMBDA_LIKE, str(root)],
+        [python.path, "-I", "-S", "-B", "-c", _LAMBDA_LIKE, str(root), *map(str, paths)],
         input=json.dumps(events),
         env=environment,
         capture_output=True,

@@ -1,10 +1,10 @@
-"""Which hosts the connector may call: the guard against reaching the proxy's own insides.
+"""Which destinations outbound requests may reach: the guard against reaching the proxy's own insides.
 
-A service task's URL is data a modeller (or a process variable) controls. Left
-open, it could read the cloud metadata service (credentials), the Lambda
-Runtime API (other invocations' events) or anything listening on loopback. The
-guard is decided per resolved address at connect time (see `transport`), so a
-host name or redirect pointing at those addresses is refused as well.
+A URL the proxy calls is data a caller controls. Left open, it could read the
+cloud metadata service (credentials), the Lambda Runtime API (other
+invocations' events) or anything listening on loopback. The guard is decided
+per resolved address at connect time (see `transport`), so a host name or
+redirect pointing at those addresses is refused as well.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import NamedTuple
-
-from .errors import configuration_error
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -32,7 +31,15 @@ _REFUSED_BY_DEFAULT: tuple[tuple[IPNetwork, str], ...] = tuple(
         ("::/128", "an unspecified address (reaches this machine)"),
     )
 )
+# The deployment's settings (documented with the http connector's, docs/http.md).
+ALLOWED_HOSTS = "HTTP_CONNECTOR_ALLOWED_HOSTS"
+DENIED_HOSTS = "HTTP_CONNECTOR_DENIED_HOSTS"
+RUNTIME_API = "AWS_LAMBDA_RUNTIME_API"
 _NAME_PATTERN = re.compile(r"^[a-z0-9*_.-]+$")
+
+
+class InvalidHostList(ValueError):
+    """A host list setting that cannot be read; the message names the setting and the entry."""
 
 
 def normalise_host(host: str) -> str:
@@ -72,7 +79,7 @@ class HostList(NamedTuple):
             except ValueError:
                 name = normalise_host(entry)
                 if not _NAME_PATTERN.match(name):
-                    raise configuration_error(
+                    raise InvalidHostList(
                         f"{setting}: {entry!r} is neither a host name (wildcards like *.example.com "
                         "allowed), an IP address nor a CIDR range. Ports are not part of the syntax."
                     ) from None
@@ -96,6 +103,15 @@ class Policy(NamedTuple):
     # (host, port) of the Lambda Runtime API, when running inside Lambda.
     runtime_api: tuple[str, int] | None = None
 
+    @classmethod
+    def from_settings(cls, read: Callable[[str], str | None]) -> Policy:
+        """The policy the deployment's settings describe; `read(name)` answers a setting or None."""
+        return cls(
+            allowed=HostList.parse(read(ALLOWED_HOSTS), ALLOWED_HOSTS),
+            denied=HostList.parse(read(DENIED_HOSTS), DENIED_HOSTS),
+            runtime_api=cls.parse_runtime_api(read(RUNTIME_API)),
+        )
+
     @staticmethod
     def parse_runtime_api(value: str | None) -> tuple[str, int] | None:
         host, _, port = (value or "").strip().rpartition(":")
@@ -106,7 +122,7 @@ class Policy(NamedTuple):
     def refusal_by_name(self, host: str) -> str | None:
         """Why `host` is refused before even resolving it, or None."""
         if self.denied.matches(host, as_address(host)):
-            return f"{normalise_host(host)} is listed in HTTP_CONNECTOR_DENIED_HOSTS"
+            return f"{normalise_host(host)} is listed in {DENIED_HOSTS}"
         return None
 
     def refusal(self, host: str, address: IPAddress, port: int) -> str | None:
@@ -116,7 +132,7 @@ class Policy(NamedTuple):
             # Never opened by the allowed list: it hands out other invocations' events.
             return f"{address} port {port} is the Lambda Runtime API"
         if self.denied.matches(host, address):
-            return f"{address} is listed in HTTP_CONNECTOR_DENIED_HOSTS"
+            return f"{address} is listed in {DENIED_HOSTS}"
         if self.allowed.matches(host, address):
             return None
         for network, reason in _REFUSED_BY_DEFAULT:

@@ -32,7 +32,6 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from urllib3.response import HTTPResponse
 from urllib3.util.connection import allowed_gai_family, create_connection
 
-from . import __version__
 from .destinations import Policy, as_address, normalise_host
 
 # urllib3 logs each request line, query string included, at DEBUG: a Lambda whose
@@ -41,6 +40,10 @@ from .destinations import Policy, as_address, normalise_host
 _urllib3_logger = logging.getLogger("urllib3")
 if _urllib3_logger.level == logging.NOTSET:
     _urllib3_logger.setLevel(logging.WARNING)
+
+
+# Callers that speak for someone else (the http connector) send their own.
+USER_AGENT = "spiff-connector-proxy"
 
 
 class DestinationRefused(Exception):
@@ -116,9 +119,7 @@ class _Watchdog:
         with self._condition:
             self._armed[id(guard)] = (deadline, guard)
             if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="connector-http-deadlines", daemon=True
-                )
+                self._thread = threading.Thread(target=self._run, name="outbound-deadlines", daemon=True)
                 self._thread.start()
             self._condition.notify()  # it may be asleep until a later deadline
 
@@ -148,7 +149,7 @@ class _Watchdog:
 _watchdog = _Watchdog()
 
 _current_guard: contextvars.ContextVar[CallGuard | None] = contextvars.ContextVar(
-    "connector_http_guard", default=None
+    "outbound_call_guard", default=None
 )
 
 
@@ -274,7 +275,7 @@ def _new_session() -> requests.Session:
     # The session outlives one process instance: a cookie set for one must not be
     # sent on behalf of another.
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    session.headers["User-Agent"] = f"spiff-connector-http/{__version__}"
+    session.headers["User-Agent"] = USER_AGENT
     adapter = _GuardedAdapter(pool_connections=8, pool_maxsize=4)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

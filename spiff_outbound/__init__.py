@@ -1,0 +1,8 @@
+"""Outbound HTTP under the deployment's destination policy, shared by the proxy and its connectors.
+
+A URL the proxy calls is data a caller controls: a service task's URL (the http
+connector), SpiffArena's callback URL (background runs), an OAuth provider's
+token endpoint. `destinations` decides which addresses may be reached and
+`transport` connects only to addresses it checked, bounded by a deadline.
+Importing this package costs nothing; `transport` loads requests on first use.
+"""

@@ -1,0 +1,187 @@
+"""What a deployment must set up, which auths can sign in, and the routes' place among the others."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from support.lambda_events import Answer, invoke
+from support.moto_endpoint import AwsTestBed
+from support.oauth_flow import FrontDoor, LambdaBrowser, sign_in, spiffarena_callback
+from support.oauth_provider import FakeProvider
+
+from spiff_lambda_proxy import secret_store
+from spiff_lambda_proxy.auth import API_KEY_HEADER
+
+
+def start(browser: LambdaBrowser, auth: str = "OAuth", plugin: str = "oauthdemo") -> Answer:
+    query = urlencode({"redirect_url": spiffarena_callback(auth)})
+    return browser.get(f"{browser.base}/v1/auth/{plugin}/{auth}?{query}")
+
+
+def refused(answer: Answer, status: int, *words: str) -> str:
+    assert answer.status == status, answer
+    text = answer.text
+    assert answer.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "location" not in answer.headers
+    assert "Traceback" not in text
+    for word in words:
+        assert word in text
+    return text
+
+
+@pytest.fixture
+def fresh_store() -> Iterator[None]:
+    secret_store.forget()
+    yield
+    secret_store.forget()
+
+
+# --- the signing secret --------------------------------------------------------------------------
+
+
+def test_without_a_secret_or_an_api_key_sign_in_is_refused(
+    deployment: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CONNECTOR_PROXY_AUTH_STATE_SECRET")
+    refused(
+        start(LambdaBrowser("function-url")),
+        500,
+        "CONNECTOR_PROXY_AUTH_STATE_SECRET",
+        "CONNECTOR_PROXY_API_KEY",
+    )
+    monkeypatch.setenv("CONNECTOR_PROXY_API_KEY", "  ")
+    refused(start(LambdaBrowser("function-url")), 500, "CONNECTOR_PROXY_AUTH_STATE_SECRET")
+    assert deployment.authorize_requests == []
+
+
+def test_the_api_key_signs_when_there_is_no_dedicated_secret_and_the_routes_need_no_key(
+    deployment: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CONNECTOR_PROXY_AUTH_STATE_SECRET")
+    monkeypatch.setenv("CONNECTOR_PROXY_API_KEY", "the-api-key-91d3")
+    flow = sign_in(LambdaBrowser("function-url"))  # a browser never sends the API key header
+    assert "response" in flow.back_at_spiffarena
+    state = parse_qs(urlsplit(flow.callback_url).query)["state"][0]
+    assert "the-api-key-91d3" not in state
+    # Every other route still wants the key.
+    for path in ("/v1/commands", "/v1/auths", "/v1/diagnostics"):
+        assert invoke("function-url", "GET", path).status == 401
+        assert invoke("function-url", "GET", path, headers={API_KEY_HEADER: "the-api-key-91d3"}).status == 200
+
+
+def test_an_api_key_read_from_secrets_manager_signs_too(
+    deployment: FakeProvider, aws: AwsTestBed, fresh_store: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CONNECTOR_PROXY_AUTH_STATE_SECRET")
+    arn = aws.client("secretsmanager").create_secret(Name="proxy-key", SecretString="stored-key-5e2a")["ARN"]
+    monkeypatch.setenv("CONNECTOR_PROXY_API_KEY_SECRET", arn)
+    browser = LambdaBrowser("function-url")
+    callback = sign_in(browser).callback_url
+    assert "stored-key-5e2a" not in callback
+    # Signed with the stored key: a different key does not accept the state.
+    other = aws.client("secretsmanager").create_secret(Name="other-key", SecretString="another-key")["ARN"]
+    secret_store.forget()
+    monkeypatch.setenv("CONNECTOR_PROXY_API_KEY_SECRET", other)
+    refused(LambdaBrowser("function-url").get(callback), 400, "signature does not match")
+
+
+# --- auths that cannot sign in -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("auth", "status", "words"),
+    [
+        ("OAuthOne", 501, ("OAuth 1", "oauth1_not_supported")),
+        ("NeedsArguments", 500, ("without arguments",)),
+        ("MissingSetting", 500, ("'OAUTHDEMO_SETTING_NOBODY_SET'", "not set on the function")),
+        ("PlainHttp", 500, ("https://", "HTTP_CONNECTOR_ALLOWED_HOSTS", "http://provider.example")),
+        ("NotADict", 500, ("returned list",)),
+        ("NoSuchAuth", 404, ("auth_not_found", "/v1/auths")),
+    ],
+)
+def test_an_auth_that_cannot_sign_in_gets_a_page_saying_why(
+    auth: str, status: int, words: tuple[str, ...], deployment: FakeProvider
+) -> None:
+    refused(start(LambdaBrowser("function-url"), auth), status, *words)
+
+
+def test_an_unknown_plugin_is_404(deployment: FakeProvider) -> None:
+    refused(start(LambdaBrowser("http-api"), "OAuth", plugin="nosuchplugin"), 404, "nosuchplugin/OAuth")
+
+
+def test_a_start_without_redirect_url_or_with_two_is_a_400(deployment: FakeProvider) -> None:
+    browser = LambdaBrowser("function-url")
+    refused(browser.get(f"{browser.base}/v1/auth/oauthdemo/OAuth"), 400, "redirect_url is required")
+    twice = urlencode([("redirect_url", spiffarena_callback()), ("redirect_url", "https://evil.example/")])
+    refused(browser.get(f"{browser.base}/v1/auth/oauthdemo/OAuth?{twice}"), 400, "more than once")
+
+
+# --- our callback URL, whatever the front door ------------------------------------------------------
+
+
+def redirect_uri(answer: Answer) -> str:
+    return parse_qs(urlsplit(answer.headers["location"]).query)["redirect_uri"][0]
+
+
+def test_the_public_url_setting_names_the_callback(
+    deployment: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONNECTOR_PROXY_PUBLIC_URL", "https://proxy.example.com/connectors/")
+    answer = start(LambdaBrowser("function-url"))
+    assert redirect_uri(answer) == "https://proxy.example.com/connectors/v1/auth/oauthdemo/OAuth/callback"
+    monkeypatch.setenv("CONNECTOR_PROXY_PUBLIC_URL", "proxy.example.com")
+    refused(start(LambdaBrowser("function-url")), 500, "CONNECTOR_PROXY_PUBLIC_URL")
+
+
+@pytest.mark.parametrize("source", ["http-api", "rest-api"])
+def test_a_custom_domain_with_a_base_path(
+    source: str, deployment: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Custom domains put the mapping's base path in the path and no stage in the URL.
+    monkeypatch.setenv("CONNECTOR_PROXY_BASE_PATH", "/connectors")
+    flow = sign_in(LambdaBrowser(source, FrontDoor("api.example.com", "prod", "/connectors")))
+    assert redirect_uri(flow.start) == "https://api.example.com/connectors/v1/auth/oauthdemo/OAuth/callback"
+    assert "response" in flow.back_at_spiffarena
+
+
+def test_without_a_usable_host_the_page_says_to_set_the_public_url(deployment: FakeProvider) -> None:
+    browser = LambdaBrowser("alb", FrontDoor("under_score.example", None, ""))
+    refused(start(browser), 500, "CONNECTOR_PROXY_PUBLIC_URL")
+
+
+# --- nothing of this loads before a sign-in -----------------------------------------------------
+
+
+def test_the_flow_loads_on_the_first_sign_in_only() -> None:
+    import subprocess
+    import sys
+
+    from support.lambda_events import make_event
+    from support.paths import PROJECT_ROOT
+
+    script = (
+        "import json, sys; import lambda_function\n"
+        "from support.lambda_events import FakeContext\n"
+        "answer = lambda_function.lambda_handler(json.loads(sys.argv[1]), FakeContext())\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('spiff_lambda_proxy.oauth'))\n"
+        "print(json.dumps([answer['statusCode'], loaded, 'requests' in sys.modules]))\n"
+    )
+    for event, expect_loaded in (
+        (make_event("function-url", "GET", "/v1/commands"), False),
+        (make_event("function-url", "GET", "/v1/auth/nosuch/Auth", query={"redirect_url": "x"}), True),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", script, json.dumps(event)],
+            cwd=PROJECT_ROOT,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{PROJECT_ROOT}:{PROJECT_ROOT / 'tests'}"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        status, loaded, with_requests = json.loads(done.stdout.strip().splitlines()[-1])
+        assert bool(loaded) is expect_loaded, (status, loaded)
+        assert not with_requests  # only a callback with a code to exchange needs it
