@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from conftest import write_tree
 from support import published_connectors as shapes
+from support.archive import Built, body_of, build, github_unreachable, lambda_like, require
 from support.lambda_events import make_event
 from support.paths import PROJECT_ROOT
 from support.sample_connectors import CONNECTOR_PIPPED_PROJECT
-from support.archive import Built, body_of, build, github_unreachable, lambda_like, require
 
 from tools.lambda_zip.target import Interpreter
 
@@ -59,7 +59,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
     connectors_file.write_text(
         "\n".join(
             [
-                "# spiff-fixture-ledger is published only as an sdist, spiff-fixture-pg-helper as a wheel, here",
+                "# the fixture ledger is published only as an sdist, the pg helper as a wheel, here",
                 f"--find-links {root / 'index'}",
                 str(root / "connector-mailer"),
                 pg_url,
@@ -68,7 +68,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
                 str(root / "connector-beacon"),
                 "flask==3.1.3",
                 str(root / "connector-roster"),
-                "spiff-fixture-pg-helper==1.0.0",
             ]
         )
         + "\n"
@@ -129,12 +128,11 @@ def test_the_summary_states_every_substitution_and_sdist(published: Published) -
     assert substituted.startswith("psycopg2 -> psycopg2-binary 2.9.")
     assert "connector-postgresql declares psycopg2 (>=2.9.5,<3.0.0)" in substituted
     assert "connector-pg imports psycopg2 without declaring it" in substituted
-    assert "psycopg2>=2.9 required by spiff-fixture-pg-helper" in substituted  # a dependency's, met by a stand-in
     assert (
-        published.built.summary("from sdist")
-        == (
+        "psycopg2>=2.9 required by spiff-fixture-pg-helper" in substituted
+    )  # a dependency's, met by a stand-in
+    assert published.built.summary("from sdist") == (
         "spiff-fixture-ledger 1.2.0 (pure Python, built here from its sdist)"
-    )
     )
     names = published.built.names()
     assert any(n.startswith("psycopg2_binary-") and n.endswith(".dist-info/METADATA") for n in names)

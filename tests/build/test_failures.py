@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import write_tree
-from support.published_connectors import GITHUB_SDK, write_sdist
 from support.archive import TARGET, closed_port, github_unreachable, require, run_build
+from support.published_connectors import GITHUB_SDK, write_sdist
 
 from tools.lambda_zip import BuildError
 from tools.lambda_zip.summary import MB, Sizes, check_limits
@@ -225,7 +225,9 @@ def test_an_sdist_that_builds_a_compiled_wheel_is_refused(tmp_path: Path) -> Non
     done = run_build(tmp_path, "--connectors-file", entries, "--precompile", "0")
     assert done.returncode == 1
     message = error_of(done.stderr)
-    assert "spiff-fixture-fastmath 0.3.0 (listed in connectors.txt) publishes no wheel for python3.13" in message
+    assert (
+        "spiff-fixture-fastmath 0.3.0 (listed in connectors.txt) publishes no wheel for python3.13" in message
+    )
     assert "builds into a compiled wheel here" in message
     assert "list that .whl file in connectors.txt" in message
 

@@ -64,7 +64,11 @@ def connector_wheel(directory: Path, name: str, requires: list[str], source: str
 
 
 def plan_for(
-    tmp_path: Path, entries: list[Entry], wheels: list[Wheel], folders: tuple[Path, ...] = ()
+    tmp_path: Path,
+    entries: list[Entry],
+    wheels: list[Wheel],
+    folders: tuple[Path, ...] = (),
+    index_wheels: dict[str, Wheel] | None = None,
 ) -> Plan:
     sdk = make_wheel(tmp_path / "ours", SDK_NAME, [], {"spiffworkflow_connector_command/__init__.py": ""})
 
@@ -78,6 +82,7 @@ def plan_for(
         fetch_url=fetch_url,
         our_sdk=lambda: sdk,
         rewritten=tmp_path / "rewritten",
+        index_wheels=index_wheels,
     )
 
 
@@ -305,3 +310,19 @@ def test_pip_failures_are_explained() -> None:
     assert missing_distributions(said) == ["ledger<2,>=1"]
     assert required_by(said, "ledger<2,>=1") == "connector-books"
     assert required_by(said.replace("(from connector-books) ", ""), "ledger<2,>=1") is None
+
+
+def test_a_connector_from_the_index_is_read_like_a_folder(tmp_path: Path) -> None:
+    # On an index a connector cannot declare the SDK (it is on GitHub only): it imports it.
+    importing = connector_wheel(
+        tmp_path / "a", "connector-ticket", ["requests"], "import spiffworkflow_connector_command\n"
+    )
+    entry = Entry("connector-ticket==2.0", "name", "connector-ticket==2.0")
+    plan = plan_for(tmp_path, [entry], [], index_wheels={entry.line: importing})
+    assert plan.sdk == "ours" and plan.sdk_wanted_by == ["connector-ticket imports it"]
+    assert "connector-ticket==2.0" in plan.lines  # nothing to rewrite: resolved by name, as written
+    # One declaring a version of the SDK goes to pip rewritten, met by whichever SDK goes in.
+    declaring = connector_wheel(tmp_path / "b", "connector-ticket", [f"{SDK_NAME}>=0.2"])
+    plan = plan_for(tmp_path, [entry], [], index_wheels={entry.line: declaring})
+    assert "connector-ticket==2.0" not in plan.lines
+    assert plan.wheels[0].requires == (SDK_NAME,) and str(plan.wheels[0].path) in plan.lines

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.archive import Built, body_of, build, lambda_like, require
 from support.lambda_events import make_event
 from support.paths import PROJECT_ROOT
-from support.archive import Built, body_of, build, lambda_like, require
 
 from tools.lambda_zip.target import Interpreter
 

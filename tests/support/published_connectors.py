@@ -140,10 +140,13 @@ POSTGRESQL = {
     """,
 }
 
-# connector-xero's shape: flat, with auths/, a dependency published only as a (pure) sdist.
+# connector-xero's shape: flat, with auths/, a dependency published only as a (pure) sdist, and
+# one that requires psycopg2.
 BOOKS = {
     "pyproject.toml": _poetry(
-        "connector-books", 'python = "^3.11"\nspiff-fixture-ledger = "^1.0"', '{include = "connector_books"}'
+        "connector-books",
+        'python = "^3.11"\nspiff-fixture-ledger = "^1.0"\nspiff-fixture-pg-helper = "^1.0"',
+        '{include = "connector_books"}',
     ),
     "connector_books/__init__.py": "",
     "connector_books/commands/__init__.py": "",
@@ -189,8 +192,9 @@ LEDGER_CLIENT = {
     """,
 }
 
-# A library on the index (here a local --find-links folder) that requires psycopg2 itself: the
-# build meets that through a stand-in for psycopg2 that requires psycopg2-binary.
+# A library on the index (here a local --find-links folder) that requires psycopg2 itself, a
+# dependency of BOOKS: the build meets that through a stand-in for psycopg2 that requires
+# psycopg2-binary.
 PG_HELPER = {
     "pyproject.toml": """
         [build-system]

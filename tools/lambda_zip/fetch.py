@@ -25,7 +25,7 @@ from .pip import (
     with_output,
 )
 from .plan import SDK_KEY
-from .requirements import Entry, Requirement, parse_requirement, url_host
+from .requirements import Entry, Requirement, canonical_name, parse_requirement, url_host
 from .substitutions import Substitution
 from .target import Runtime
 from .wheels import Wheel, build_wheel, read_wheel, write_stand_in
@@ -59,6 +59,27 @@ class Fetcher:
                     )
                 wheels.append(read_wheel(Path(entry.target)))
         return wheels
+
+    def index_wheels(self, entries: list[Entry]) -> dict[str, Wheel]:
+        """The wheels pip would take for connectors.txt's names, by line: what they declare and
+        import is read before resolving, as for folders (a connector on an index cannot declare
+        the SDK, which is on GitHub only, so it imports it undeclared). A name pip finds no wheel
+        for is left to the install, which explains it."""
+        folder = self.work / "index-wheels"
+        found = {}
+        for entry in entries:
+            requirement = parse_requirement(entry.target) if entry.kind == "name" else None
+            if requirement is None:
+                continue
+            command = ["download", "--no-deps", "--dest", str(folder), *self.runtime.pip_options()]
+            try:
+                run_pip(self.pip_python, [*command, *self.index_options, entry.target], cwd=self.project)
+            except PipFailed:
+                continue
+            for path in sorted(folder.glob("*.whl")):
+                if canonical_name(path.name.split("-")[0]) == requirement.key:
+                    found[entry.line] = read_wheel(path)
+        return found
 
     def url_dependency(self, requirement: Requirement, requirer: str) -> Wheel:
         """A dependency given by URL that no connectors.txt entry meets: fetched and built."""

@@ -62,22 +62,25 @@ def make_plan(
     fetch_url: FetchUrl,
     our_sdk: Callable[[], Wheel],
     rewritten: Path,
+    index_wheels: dict[str, Wheel] | None = None,
 ) -> Plan:
-    """Apply the rules to connectors.txt's entries and their wheels (built or given)."""
+    """Apply the rules to connectors.txt's entries and their wheels: those built or given
+    (`wheels`), and those of its names as the index has them (`index_wheels`, by line)."""
     plan = Plan()
+    index_wheels = index_wheels or {}
     provided: dict[str, str] = {}  # canonical name -> how connectors.txt provides it
+    names: list[tuple[Entry, str]] = []  # name entries and their requirement line
     for entry in entries:
         if entry.kind == "option":
             plan.lines.append(entry.target)
         elif entry.kind == "name" or (entry.kind == "wheel" and entry.target.startswith(("http:", "https:"))):
             requirement = parse_requirement(entry.target)
+            line = entry.target
             if requirement is not None and requirement.key in SUBSTITUTIONS:
-                replacement = SUBSTITUTIONS[requirement.key].replacement
                 plan.substituted.setdefault(requirement.key, []).append(f"connectors.txt lists {entry.line}")
-                requirement = requirement.renamed(replacement)
-                plan.lines.append(str(requirement))
-            else:
-                plan.lines.append(entry.target)
+                requirement = requirement.renamed(SUBSTITUTIONS[requirement.key].replacement)
+                line = str(requirement)
+            names.append((entry, line))
             if requirement is not None:
                 provided[requirement.key] = entry.line
     for wheel in wheels:
@@ -88,21 +91,47 @@ def make_plan(
     pending = list(wheels)
     while pending:
         wheel = pending.pop(0)
-        requires, fetched = _rewrite(wheel, provided, plan, fetch_url)
-        for extra in fetched:
-            provided[canonical_name(extra.name)] = extra.name
-            pending.append(extra)
-        if list(requires) != list(wheel.requires):
-            wheel = with_requirements(wheel, requires, rewritten)
-        plan.wheels.append(wheel)
+        plan.wheels.append(_apply(wheel, provided, plan, fetch_url, rewritten, pending))
+    scanned = list(plan.wheels)
+    for entry, line in names:
+        from_index = index_wheels.get(entry.line)
+        if from_index is None:
+            plan.lines.append(line)
+            continue
+        applied = _apply(from_index, provided, plan, fetch_url, rewritten, pending)
+        if applied is from_index:
+            plan.lines.append(line)  # resolved by name, as written
+        else:
+            plan.wheels.append(applied)  # what it declares changed: pip gets the rewritten wheel
+        scanned.append(applied)
+    while pending:  # URL dependencies of the names' wheels
+        plan.wheels.append(_apply(pending.pop(0), provided, plan, fetch_url, rewritten, pending))
+        scanned.append(plan.wheels[-1])
 
-    _add_for_imports(plan, connector_folders, provided)
+    _add_for_imports(plan, scanned, connector_folders, provided)
     if plan.sdk_wanted_by and not plan.sdk:
         plan.sdk = "ours"
         plan.wheels.append(our_sdk())
     plan.lines += [str(wheel.path) for wheel in plan.wheels]
     plan.lines += sorted(plan.added)
     return plan
+
+
+def _apply(
+    wheel: Wheel,
+    provided: dict[str, str],
+    plan: Plan,
+    fetch_url: FetchUrl,
+    rewritten: Path,
+    pending: list[Wheel],
+) -> Wheel:
+    """The wheel, rewritten when the rules change what it declares; URL dependencies it needs
+    fetched go to `pending`."""
+    requires, fetched = _rewrite(wheel, provided, plan, fetch_url)
+    for extra in fetched:
+        provided[canonical_name(extra.name)] = extra.name
+        pending.append(extra)
+    return with_requirements(wheel, requires, rewritten) if requires != list(wheel.requires) else wheel
 
 
 def _rewrite(
@@ -134,14 +163,16 @@ def _rewrite(
     return requires, fetched
 
 
-def _add_for_imports(plan: Plan, connector_folders: list[Path], provided: dict[str, str]) -> None:
+def _add_for_imports(
+    plan: Plan, wheels: list[Wheel], connector_folders: list[Path], provided: dict[str, str]
+) -> None:
     """The SDK, and the distributions of UNDECLARED_IMPORTS, for what connectors import."""
     declared = set(provided)
-    for wheel in plan.wheels:
+    for wheel in wheels:
         declared |= _declared(wheel)
-    installed_modules = {module for wheel in plan.wheels for module in wheel.top_level}
+    installed_modules = {module for wheel in wheels for module in wheel.top_level}
     # (who, the modules it imports, the distributions it declares)
-    importers = [(w.name, imported_modules(w.sources()), _declared(w)) for w in plan.wheels if w.is_connector]
+    importers = [(w.name, imported_modules(w.sources()), _declared(w)) for w in wheels if w.is_connector]
     for folder in connector_folders:
         importers.append((f"connectors/{folder.name}", imported_modules(folder_sources(folder)), set()))
     for who, modules, own in importers:

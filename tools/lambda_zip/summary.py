@@ -180,8 +180,10 @@ def connector_rows(vendored: Vendored) -> list[tuple[str, str]]:
         substitution = SUBSTITUTIONS[name]
         replacement = vendored.version_of(substitution.replacement)
         rows.append(("substituted", f"{name} -> {replacement} ({substitution.reason}): {'; '.join(who)}"))
+    replacements = {substitution.replacement for substitution in SUBSTITUTIONS.values()}
     for name, who in sorted(plan.added.items()):
-        rows.append(("added", f"{vendored.version_of(name)}: {'; '.join(who)}"))
+        if name not in replacements:  # those are said as substitutions
+            rows.append(("added", f"{vendored.version_of(name)}: {'; '.join(who)}"))
     for wheel in vendored.from_sdist:
         rows.append(("from sdist", f"{wheel.name} {wheel.version} (pure Python, built here from its sdist)"))
     if plan.by_name:

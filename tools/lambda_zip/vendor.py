@@ -101,6 +101,7 @@ def vendor(
         fetch_url=fetcher.url_dependency,
         our_sdk=fetcher.our_sdk,
         rewritten=work / "rewritten-wheels",
+        index_wheels=fetcher.index_wheels(entries),
     )
     prepared = work / "connectors-prepared.txt"
     requirement_files.append(prepared)
