@@ -117,6 +117,8 @@ class Fetcher:
                     f"To build without {host}, get a copy where {host} can be reached (git clone, with "
                     "the same tag or commit) and list that local folder in connectors.txt instead of the URL."
                 )
+                if "spiffworkflow-connector-command" in spec:
+                    offline += " Or remove the line: the build then ships its own SDK (sdk/)."
             else:
                 offline = (
                     f"List a local copy of {name} in connectors.txt (its folder or a wheel): it then "

@@ -128,6 +128,7 @@ def _install(
 ) -> list[Wheel]:
     """pip install, again after each missing dependency it can supply; the sdists it built."""
     built: list[Wheel] = []
+    supplied: set[str] = set()
     for _ in range(_MAX_ROUNDS):
         prepared.write_text("".join(f"{line}\n" for line in plan.lines))
         args = _install_args(root, runtime)
@@ -148,6 +149,9 @@ def _install(
             raise BuildError(explain_pip_failure(output, _DOING, pip_python))
         spec = missing[0]
         requirement = parse_requirement(spec)
+        if spec in supplied:  # what was built for it does not fit: pip's words say why
+            raise BuildError(explain_pip_failure(output, _DOING, pip_python))
+        supplied.add(spec)
         if requirement is not None and requirement.key == SDK_KEY and not plan.sdk:
             # Needed by a dependency, not by a connector of connectors.txt: ours meets it too.
             plan.sdk = "ours"
