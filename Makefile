@@ -4,12 +4,15 @@
 #   make serve  run the handler locally on http://127.0.0.1:$(PORT)
 #   make deploy build the zip and deploy it: SAM (template.yaml), or FUNCTION=name to update
 #               an existing function; DRY_RUN=1 prints the commands (docs/deploy.md)
+#   make tools  the pinned AWS SAM CLI and AWS CLI in .venv-tools/ (make deploy uses them)
 #   make docs   regenerate docs/configuration.md from the code
 #   make lint   ruff + mypy only
 
 PYTHON ?= python3
 VENV ?= .venv
 VENV_PY := $(VENV)/bin/python
+# The pinned AWS SAM CLI and AWS CLI (make tools); make deploy prefers them to those on PATH.
+TOOLS_VENV ?= .venv-tools
 PORT ?= 7004
 HOST ?= 127.0.0.1
 # Function timeout the local context reports (make serve), in seconds.
@@ -23,7 +26,7 @@ ARCH = x86_64
 BUNDLE_BOTO3 ?= 0
 PRECOMPILE ?= 1
 
-.PHONY: test lint serve zip deploy docs clean
+.PHONY: test lint serve zip deploy docs clean tools
 
 $(VENV)/.installed: requirements.txt requirements-aws.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -38,8 +41,22 @@ lint: $(VENV)/.installed
 	$(VENV_PY) -m ruff format --check .
 	$(VENV_PY) -m mypy
 
-test: lint
+# The deploy tests run the real SAM CLI and AWS CLI (tests/deploy), so make test installs them too.
+test: lint $(TOOLS_VENV)/.installed
 	$(VENV_PY) -m pytest $(PYTEST_ARGS)
+
+# The AWS SAM CLI and the AWS CLI, every version pinned, in a venv of their own (their dependencies
+# would clash with the dev tools'). Rebuilt only when requirements-tools.txt changes.
+$(TOOLS_VENV)/.installed: requirements-tools.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "error: $(PYTHON) is older than Python 3.10; set PYTHON=python3.x" >&2; exit 1; }
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS_VENV)/bin/python -m pip install --quiet -r requirements-tools.txt
+	@touch $@
+
+tools: $(TOOLS_VENV)/.installed
+	@echo "sam and aws are in $(TOOLS_VENV)/bin; make deploy uses them"
 
 serve: $(VENV)/.installed
 	$(VENV_PY) -m spiff_lambda_proxy serve --host $(HOST) --port $(PORT) --timeout $(TIMEOUT)
@@ -49,24 +66,36 @@ zip:
 	$(PYTHON) -m tools.build_zip --python-version $(PYTHON_VERSION) --arch $(ARCH) \
 		--bundle-boto3 $(BUNDLE_BOTO3) --precompile $(PRECOMPILE)
 
-# make deploy: `sam deploy` of template.yaml (guided the first time), or with FUNCTION=<name> the
-# AWS CLI's update-function-code on that existing function (ALIAS=live also publishes a version and
-# moves the alias). STACK names the stack; DRY_RUN=1 prints the commands without running them.
+# make deploy: `sam deploy` of template.yaml with samconfig.toml (written on the first run, which is
+# guided when there is a terminal; GUIDED=1 or 0 decides), or with FUNCTION=<name> the AWS CLI's
+# update-function-code on that existing function (ALIAS=live also publishes a version and moves the
+# alias). STACK names the stack; PARAMETERS are sam's --parameter-overrides for this run; DRY_RUN=1
+# prints the commands without running them. sam and aws come from $(TOOLS_VENV) if there, else PATH.
 FUNCTION ?=
 ALIAS ?=
 STACK ?=
+GUIDED ?=
+PARAMETERS ?=
 DRY_RUN ?= 0
 
 deploy:
 	$(PYTHON) -m tools.deploy --python-version $(PYTHON_VERSION) --arch $(ARCH) \
 		--bundle-boto3 $(BUNDLE_BOTO3) --precompile $(PRECOMPILE) \
-		--function "$(FUNCTION)" --alias "$(ALIAS)" --stack "$(STACK)" --dry-run "$(DRY_RUN)"
+		--function "$(FUNCTION)" --alias "$(ALIAS)" --stack "$(STACK)" --guided "$(GUIDED)" \
+		--parameters '$(PARAMETERS)' --tools-bin "$(TOOLS_VENV)/bin" --dry-run "$(DRY_RUN)"
+
+# sam build / sam sync: template.yaml's function is built with `BuildMethod: makefile`, so SAM runs
+# this target (in the project root) with ARTIFACTS_DIR set; it puts the files of `make zip` there.
+.PHONY: build-ProxyFunction
+build-ProxyFunction:
+	$(PYTHON) -m tools.sam.artifacts --artifacts-dir "$(ARTIFACTS_DIR)" \
+		--python-version $(PYTHON_VERSION) --arch $(ARCH) --bundle-boto3 $(BUNDLE_BOTO3) --precompile $(PRECOMPILE)
 
 docs: $(VENV)/.installed
 	$(VENV_PY) -m tools.configuration_doc --write
 
 clean:
-	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf dist build .aws-sam .pytest_cache .mypy_cache .ruff_cache
 
 # make bench: cold start, warm overhead, archive size and connection reuse, measured on the
 # archive as Lambda loads it (needs the target Python; see docs/benchmarks.md). Not part of

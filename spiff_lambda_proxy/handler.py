@@ -43,6 +43,7 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
 
     request: Request | None = None
     settings: Settings | None = None
+    facts = logs.begin()  # the router and the runner note what the log record says
     try:
         settings = Settings.from_environ()
         logs.set_level(settings.log_level)
@@ -55,11 +56,13 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
         response = router.dispatch(request, settings, registry(), context)
     except ProxyError as error:
         response = error_response(error)
+        facts.note_error(error.error_code)
     except Exception as error:
         logger.exception("unexpected error while answering the request")
         response = Response.json(
             500, error_envelope(type(error).__name__, "The proxy failed unexpectedly; see its log.")
         )
+        facts.note_error(type(error).__name__)
 
     if request is not None and settings is not None and settings.cors_origins:
         origin = cors.allowed_origin(request, settings.cors_origins)
@@ -85,7 +88,7 @@ def _within_payload_limit(response: Response) -> Response:
             f"The answer would be about {size} bytes; Lambda returns at most {LAMBDA_PAYLOAD_LIMIT}.",
         ),
     )
-    too_large.command_id = response.command_id
+    logs.facts().note_error("ResponseTooLarge")
     return too_large
 
 

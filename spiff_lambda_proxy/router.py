@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from . import cors
+from . import cors, logs
 from .auth import check_api_key, expected_api_key
 from .errors import MethodNotAllowed, NotFound
 from .messages import Request, Response
@@ -82,6 +82,7 @@ class Router:
                 f"{request.method} is not allowed on {path}; use {allow}.", headers={"Allow": allow}
             )
         route, params = chosen
+        logs.facts().route = "/" + "/".join(route.segments)
         if route.protected:
             check_api_key(request, expected_api_key(settings))
         response = route.view(request, Call(settings, registry, lambda_context, params))

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from . import logs
 from .budget import DEADLINE_KEY
 from .envelope import result_response
 from .errors import BadRequest, CommandFailed, CommandNotFound, ProxyError
@@ -44,6 +45,7 @@ def prepare(registry: Registry, plugin: str, command: str, request: Request) -> 
         raise CommandNotFound(
             f"No command {plugin}/{command} here. GET /v1/commands lists the commands this proxy offers."
         )
+    logs.facts().command_id = target.id
     return bind(target, request_arguments(request))
 
 
@@ -98,10 +100,10 @@ def run(invocation: Invocation, deadline: float | None = None) -> Response:
         with command_context(target.cls, config):  # Flask's app context for Flask-era connectors
             command = target.cls(**invocation.params)
             if invocation.callback_url and has_execute_async(target):
-                result = command.execute_async(
-                    config, invocation.task_data, callback_url=invocation.callback_url
+                result = _accepted(
+                    command.execute_async(config, invocation.task_data, callback_url=invocation.callback_url)
                 )
-                response = result_response(target.id, _accepted(result), status=202)
+                response = result_response(target.id, result, status=202)
             else:
                 result = command.execute(config, invocation.task_data)
                 response = result_response(target.id, result)
@@ -109,7 +111,7 @@ def run(invocation: Invocation, deadline: float | None = None) -> Response:
         raise
     except Exception as error:
         raise _command_failed(target, error) from None
-    response.command_id = target.id
+    logs.facts().note_result(result)
     return response
 
 

@@ -74,8 +74,19 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "CONNECTOR_PROXY_LOG_LEVEL",
-        "INFO",
-        "Level of the proxy's own log lines (`DEBUG`, `INFO`, `WARNING`, `ERROR`).",
+        "(unset: `AWS_LAMBDA_LOG_LEVEL`, else INFO)",
+        "Level of the proxy's own log records (`DEBUG`, `INFO`, `WARNING`, `ERROR`; Lambda's `TRACE`, "
+        "`WARN`, `FATAL` work too). When set it wins; unset (or not a level), the proxy follows "
+        "`AWS_LAMBDA_LOG_LEVEL`, which Lambda sets from the function's application log level "
+        "(template.yaml's `LogLevel`); without either, INFO. Lambda still drops what is below its own "
+        "application log level.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_METRICS_NAMESPACE",
+        "(unset: no metrics)",
+        "CloudWatch namespace of the per-command metrics (`Invocations`, `Errors`, `Duration`), written "
+        "as embedded metric format lines to standard output, so CloudWatch Logs turns them into metrics "
+        "(docs/deploy.md). template.yaml sets `SpiffConnectorProxy`; unset or empty turns them off.",
     ),
     # OAuth sign-in through the proxy (docs/spiffarena.md, "Signing in to a provider").
     Setting(
@@ -193,13 +204,29 @@ class Settings(NamedTuple):
             base_path="/" + env.get("CONNECTOR_PROXY_BASE_PATH", "").strip().strip("/"),
             max_body_bytes=_int_setting(env, "CONNECTOR_PROXY_MAX_BODY_BYTES", LAMBDA_PAYLOAD_LIMIT),
             sync_timeout=_number_setting(env, "CONNECTOR_PROXY_SYNC_TIMEOUT_SECONDS", 40.0),
-            log_level=env.get("CONNECTOR_PROXY_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+            log_level=log_level(env),
         )
 
     @property
     def authenticates_callers(self) -> bool:
         """Whether protected routes require an API key (however it is configured)."""
         return bool((self.api_key or "").strip() or (self.api_key_secret or "").strip())
+
+
+# Lambda's log level names (LoggingConfig) that Python spells otherwise.
+_LAMBDA_LEVELS = {"TRACE": "DEBUG", "WARN": "WARNING", "FATAL": "CRITICAL"}
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_level(env: Mapping[str, str]) -> str:
+    """The proxy's log level, the one place that decides it: CONNECTOR_PROXY_LOG_LEVEL when it names a
+    level, else AWS_LAMBDA_LOG_LEVEL (Lambda's application log level), else INFO."""
+    for name in ("CONNECTOR_PROXY_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"):
+        value = env.get(name, "").strip().upper()
+        value = _LAMBDA_LEVELS.get(value, value)
+        if value in _LEVELS:
+            return value
+    return "INFO"
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:

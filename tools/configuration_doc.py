@@ -47,6 +47,17 @@ _SET_BY_LAMBDA = (
         "Where the Lambda runtime fetches invocations. The http connector never connects there, not even "
         "when `HTTP_CONNECTOR_ALLOWED_HOSTS` allows its address.",
     ),
+    (
+        "AWS_LAMBDA_LOG_LEVEL",
+        "(set by Lambda from the application log level)",
+        "The proxy's log level when `CONNECTOR_PROXY_LOG_LEVEL` is unset. Lambda sets it (and "
+        "`AWS_LAMBDA_LOG_FORMAT`) when the function has a logging configuration, as template.yaml's does.",
+    ),
+    (
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "(set by Lambda)",
+        "The `FunctionName` dimension of the proxy's metrics (`local` outside Lambda).",
+    ),
 )
 
 _HANDED_TO_COMMANDS = (

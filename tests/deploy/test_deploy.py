@@ -1,4 +1,7 @@
-"""`make deploy`: what it would run (DRY_RUN=1), its checks, and its message when a CLI is missing."""
+"""`make deploy`: what it would run (DRY_RUN=1), its checks, and its message when a CLI is missing.
+
+The real SAM CLI and AWS CLI against moto: test_sam_cli.py.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from pathlib import Path
 import pytest
 from support.paths import PROJECT_ROOT
 
-from tools import deploy
+from tools.deploy import plan as deploy
+from tools.deploy.plan import DeployError, Plan
+from tools.deploy.run import run
 from tools.lambda_zip.target import Runtime
 
 ROOT = PROJECT_ROOT
@@ -27,8 +32,10 @@ pytestmark = pytest.mark.skipif(MAKE is None, reason="make is not installed")
 
 def make_deploy(*variables: str) -> subprocess.CompletedProcess[str]:
     assert MAKE is not None
+    # TOOLS_VENV: not the project's .venv-tools, where make test installs sam and aws.
+    tools = "TOOLS_VENV=/nonexistent"
     return subprocess.run(
-        [MAKE, "-s", "--no-print-directory", "deploy", f"PYTHON={sys.executable}", *variables],
+        [MAKE, "-s", "--no-print-directory", "deploy", f"PYTHON={sys.executable}", tools, *variables],
         cwd=ROOT,
         env={"PATH": BARE_PATH, "HOME": str(ROOT)},
         capture_output=True,
@@ -46,10 +53,10 @@ def _state(path: Path) -> float | None:
 
 
 def test_dry_run_with_sam_builds_then_deploys_the_template_copy() -> None:
-    written_before = _state(deploy.SAM_TEMPLATE)
-    result = make_deploy("DRY_RUN=1", "STACK=my-proxy")
+    written_before = _state(deploy.SAM_TEMPLATE), _state(deploy.SAM_CONFIG)
+    result = make_deploy("DRY_RUN=1", "STACK=my-proxy", "GUIDED=0", "PARAMETERS=Tracing=Active")
     assert result.returncode == 0, result.stderr
-    build, sam = commands(result.stdout)
+    build, sam, outputs = commands(result.stdout)
     assert build == [
         sys.executable,
         "-m",
@@ -63,15 +70,24 @@ def test_dry_run_with_sam_builds_then_deploys_the_template_copy() -> None:
         "--precompile",
         "1",
     ]
-    assert sam[:6] == [
+    assert sam == [
         "sam", "deploy", "--template-file", str(deploy.SAM_TEMPLATE), "--config-file", str(deploy.SAM_CONFIG),
+        "--no-fail-on-empty-changeset", "--stack-name", "my-proxy", "--parameter-overrides", "Tracing=Active",
     ]  # fmt: skip
-    assert sam[-2:] == ["--stack-name", "my-proxy"]
-    assert ("--guided" in sam) is not deploy.SAM_CONFIG.exists()
+    assert outputs[:5] == ["sam", "list", "stack-outputs", "--stack-name", "my-proxy"]
     archive = ROOT / "dist" / "spiff-connector-proxy-py3.13-x86_64.zip"
     assert f"CodeUri {archive}" in result.stdout
     assert "sam is not on PATH" in result.stderr
-    assert _state(deploy.SAM_TEMPLATE) == written_before  # a dry run writes nothing
+    # A dry run writes nothing: neither the template copy nor samconfig.toml.
+    assert (_state(deploy.SAM_TEMPLATE), _state(deploy.SAM_CONFIG)) == written_before
+
+
+def test_dry_run_guided_leaves_the_plain_text_keys_out() -> None:
+    result = make_deploy("DRY_RUN=1", "GUIDED=1")
+    assert result.returncode == 0, result.stderr
+    _, sam, _ = commands(result.stdout)
+    assert "--guided" in sam and "--stack-name" not in sam  # the stack name comes from samconfig.toml
+    assert "guided, so without its NoEcho parameters" in result.stdout
 
 
 def test_dry_run_for_an_existing_function_with_an_alias() -> None:
@@ -111,6 +127,7 @@ def test_dry_run_for_an_existing_function_updates_latest() -> None:
         (("FUNCTION=spiff-proxy",), "The AWS CLI (aws) is not installed"),
         ((), "The AWS SAM CLI (sam) is not installed"),
         (("ALIAS=live", "DRY_RUN=1"), "ALIAS only goes with FUNCTION"),
+        (("FUNCTION=spiff-proxy", "GUIDED=1", "DRY_RUN=1"), "GUIDED and PARAMETERS go with the SAM deploy"),
         (("PYTHON_VERSION=2.7", "DRY_RUN=1"), "PYTHON_VERSION=2.7 is not a Lambda Python runtime"),
     ],
 )
@@ -149,8 +166,8 @@ def archive(tmp_path: Path) -> Path:
     return path
 
 
-def plan_for(archive: Path, alias: str = "") -> deploy.Plan:
-    return deploy.Plan(Runtime("3.13", "x86_64"), archive, ["true"], function="spiff-proxy", alias=alias)
+def plan_for(archive: Path, alias: str = "") -> Plan:
+    return Plan(Runtime("3.13", "x86_64"), archive, ["true"], function="spiff-proxy", alias=alias)
 
 
 def sha256_b64(path: Path) -> str:
@@ -167,7 +184,7 @@ def test_an_update_checks_runtime_then_uploads_waits_and_moves_the_alias(
 ) -> None:
     log = fake_aws(tmp_path, "python3.13\\tx86_64", sha256_b64(archive))
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
-    deploy.run(plan_for(archive, alias="live"))
+    run(plan_for(archive, alias="live"))
     calls = log.read_text().splitlines()
     assert [_operation(call) for call in calls] == [
         "get-function-configuration",
@@ -184,8 +201,8 @@ def test_an_update_refuses_a_function_with_another_runtime(
 ) -> None:
     log = fake_aws(tmp_path, "python3.12\\tarm64", sha256_b64(archive))
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
-    with pytest.raises(deploy.DeployError, match=r"runs python3\.12 on arm64, but the zip is built for"):
-        deploy.run(plan_for(archive))
+    with pytest.raises(DeployError, match=r"runs python3\.12 on arm64, but the zip is built for"):
+        run(plan_for(archive))
     assert [_operation(call) for call in log.read_text().splitlines()] == ["get-function-configuration"]
 
 
@@ -194,5 +211,5 @@ def test_an_update_notices_that_lambda_got_other_bytes(
 ) -> None:
     fake_aws(tmp_path, "python3.13\\tx86_64", "c29tZXRoaW5nIGVsc2U=")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
-    with pytest.raises(deploy.DeployError, match="CodeSha256"):
-        deploy.run(plan_for(archive))
+    with pytest.raises(DeployError, match="CodeSha256"):
+        run(plan_for(archive))

@@ -12,8 +12,8 @@ from support.cfn_template import ATTRIBUTES, PSEUDO, TEMPLATE, Stack, template_s
 from support.paths import PROJECT_ROOT
 
 from spiff_lambda_proxy.settings import SETTINGS
-from tools.deploy import TEMPLATE_DEFAULTS, sam_template_text
 from tools.lambda_zip.target import Runtime
+from tools.sam.template import TEMPLATE_DEFAULTS, deploy_copy
 
 ROOT = PROJECT_ROOT
 ACCOUNT, REGION = PSEUDO["AWS::AccountId"], PSEUDO["AWS::Region"]
@@ -21,26 +21,35 @@ SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:spiff/proxy-key-
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:proxy-failures"
 
 
-def lint(path: Path) -> list[str]:
+def lint(path: Path, *, errors_only: bool = False) -> list[str]:
     from cfnlint.api import ManualArgs, lint_file
 
     matches = lint_file(path, ManualArgs(regions=["us-east-1", "eu-west-1", "ap-southeast-2"]))
-    return [f"{match.rule.id} line {match.linenumber}: {match.message}" for match in matches]
+    return [
+        f"{match.rule.id} line {match.linenumber}: {match.message}"
+        for match in matches
+        if not errors_only or match.rule.id.startswith("E")
+    ]
 
 
 def test_cfn_lint_finds_nothing() -> None:
     assert lint(TEMPLATE) == []
 
 
-def test_the_copy_make_deploy_deploys_for_another_build_is_valid_too(tmp_path: Path) -> None:
+@pytest.mark.parametrize("guided", [False, True])
+def test_the_copies_make_deploy_deploys_are_valid_too(guided: bool, tmp_path: Path) -> None:
     runtime = Runtime.parse("3.12", "arm64")
-    text = sam_template_text(runtime, ROOT / "dist" / runtime.archive_name)
+    archive = ROOT / "dist" / runtime.archive_name
+    text = deploy_copy(TEMPLATE.read_text(), runtime, archive, guided=guided)
     assert "Runtime: python3.12" in text
     assert "Architectures: [arm64]" in text
-    assert f"CodeUri: {ROOT / 'dist' / runtime.archive_name}" in text
+    assert f"CodeUri: {archive}" in text
+    # SAM's guided prompts ask for NoEcho parameters without a default, again and again on Enter.
+    assert ("NoEcho" in text) is not guided
     copy = tmp_path / "template.yaml"
     copy.write_text(text)
-    assert lint(copy) == []
+    # Left out, the plain-text keys leave conditions that are always false: cfn-lint warns (W8003).
+    assert lint(copy, errors_only=guided) == []
 
 
 def test_the_function_is_what_make_zip_builds_by_default() -> None:
@@ -50,28 +59,41 @@ def test_the_function_is_what_make_zip_builds_by_default() -> None:
     assert python_version and arch
     runtime = Runtime.parse(python_version.group(1), arch.group(1))
     assert runtime == TEMPLATE_DEFAULTS
-    source = template_source()["Resources"]["ProxyFunction"]["Properties"]
-    assert source["CodeUri"] == f"dist/{runtime.archive_name}"
     function = Stack().function
     assert function["Runtime"] == runtime.name
     assert function["Architectures"] == [runtime.arch]
     assert function["Handler"] == "lambda_function.lambda_handler"
 
 
-def test_defaults_deploy_a_public_url_and_nothing_else() -> None:
+def test_sam_builds_the_function_with_the_makefile_in_the_project_root() -> None:
+    resource = template_source()["Resources"]["ProxyFunction"]
+    assert resource["Metadata"] == {"BuildMethod": "makefile", "ContextPath": ".", "WorkingDirectory": "."}
+    assert "build-ProxyFunction:" in (ROOT / "Makefile").read_text()
+    # What a `sam deploy` that skipped the build would zip: a stand-in, never the whole project.
+    code = ROOT / resource["Properties"]["CodeUri"]
+    assert sorted(path.name for path in code.iterdir() if path.name != "__pycache__") == [
+        "__init__.py",
+        "lambda_function.py",
+    ]
+
+
+def test_defaults_deploy_a_public_url_with_a_generated_key_and_nothing_else() -> None:
     stack = Stack()
     assert stack.rules_hold()
-    assert stack.environment == {}
-    assert stack.statements == {}
-    assert "GeneratedApiKey" not in stack.resources
+    assert stack.environment == {
+        "CONNECTOR_PROXY_API_KEY_SECRET": "<GeneratedApiKey>",
+        "CONNECTOR_PROXY_METRICS_NAMESPACE": "SpiffConnectorProxy",
+    }
+    assert set(stack.statements) == {"ReadApiKey"}
+    assert stack.resources["GeneratedApiKey"]["Type"] == "AWS::SecretsManager::Secret"
     function = stack.function
     assert function["FunctionName"] == PSEUDO["AWS::StackName"]
     # SpiffArena waits 45 s: a synchronous command must be cut off (and answered) before that.
     assert int(function["Timeout"]) < 45
     assert function["SnapStart"] == {"ApplyOn": "None"}
-    url = stack.resources["ProxyFunctionUrl"]["Properties"]
-    assert url["AuthType"] == "NONE"
-    assert url["TargetFunctionArn"] == "<ProxyFunctionAliaslive>"
+    url = stack.resources["ProxyFunctionUrl"]
+    assert url["Type"] == "AWS::Lambda::Url"
+    assert url["Properties"] == {"AuthType": "NONE", "TargetFunctionArn": "<ProxyFunctionAliaslive>"}
     # Since October 2025 a public URL needs both permissions, on what the URL invokes.
     permissions = {
         stack.resources[name]["Properties"]["Action"]: stack.resources[name]["Properties"]
@@ -83,13 +105,37 @@ def test_defaults_deploy_a_public_url_and_nothing_else() -> None:
     assert {p["Principal"] for p in permissions.values()} == {"*"}
     logs = stack.resources["ProxyLogGroup"]["Properties"]
     assert logs["LogGroupName"] == f"/aws/lambda/{PSEUDO['AWS::StackName']}"
+    assert "Warning" not in stack.outputs
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [
+        {"GenerateApiKey": "false"},
+        {"GenerateApiKey": "false", "AllowPublicUrlWithoutApiKey": "false"},
+        {"GenerateApiKey": "false", "ApiKeySecret": "", "ApiKey": ""},
+    ],
+)
+def test_a_public_url_without_a_key_is_refused(choice: dict[str, str]) -> None:
+    assert Stack(**choice).broken_rules() == ["NoPublicUrlWithoutApiKey"]
+
+
+def test_a_public_url_without_a_key_needs_the_named_opt_out_and_says_so() -> None:
+    stack = Stack(GenerateApiKey="false", AllowPublicUrlWithoutApiKey="true")
+    assert stack.rules_hold()
+    assert stack.environment == {"CONNECTOR_PROXY_METRICS_NAMESPACE": "SpiffConnectorProxy"}
+    assert "anyone who finds the URL can run every command" in stack.outputs["Warning"]
+    assert "SpiffArenaConnectorProxyApiKey" not in stack.outputs
+    # Behind IAM auth no key is needed, and nothing warns.
+    private = Stack(GenerateApiKey="false", FunctionUrlAuthType="AWS_IAM")
+    assert private.rules_hold() and "Warning" not in private.outputs
 
 
 def test_outputs_give_the_exact_spiffarena_setting() -> None:
     outputs = Stack().outputs
     assert outputs["FunctionUrl"] == ATTRIBUTES[("ProxyFunctionUrl", "FunctionUrl")]
     assert outputs["SpiffArenaConnectorProxyUrl"] == "https://abcdefghij.lambda-url.eu-west-1.on.aws"
-    assert "ApiKeySecretArn" not in outputs
+    assert "ApiKeySecretArn" not in Stack(ApiKeySecret=SECRET_ARN).outputs
     description = Stack().template["Outputs"]["SpiffArenaConnectorProxyUrl"]["Description"]
     assert "SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_URL" in description
 
@@ -104,10 +150,12 @@ def test_iam_auth_leaves_the_url_closed_to_the_public() -> None:
 def test_an_api_key_secret_is_read_at_run_time_with_a_narrow_permission() -> None:
     stack = Stack(ApiKeySecret=SECRET_ARN)
     assert stack.rules_hold()
-    assert stack.environment == {"CONNECTOR_PROXY_API_KEY_SECRET": SECRET_ARN}
+    assert "GeneratedApiKey" not in stack.resources  # a key of the user's own wins over generating one
+    assert stack.environment["CONNECTOR_PROXY_API_KEY_SECRET"] == SECRET_ARN
     statement = stack.statements["ReadApiKey"]
     assert statement["Resource"] == SECRET_ARN
     assert set(statement["Action"]) == {"secretsmanager:GetSecretValue", "ssm:GetParameter"}
+    assert stack.outputs["SpiffArenaConnectorProxyApiKey"] == f"the key stored in {SECRET_ARN}"
 
 
 def test_a_generated_api_key_lives_in_a_new_secret() -> None:
@@ -115,31 +163,26 @@ def test_a_generated_api_key_lives_in_a_new_secret() -> None:
     secret = stack.resources["GeneratedApiKey"]
     assert secret["Type"] == "AWS::SecretsManager::Secret"
     assert secret["Properties"]["GenerateSecretString"]["ExcludePunctuation"] is True
-    assert stack.environment == {"CONNECTOR_PROXY_API_KEY_SECRET": "<GeneratedApiKey>"}
+    assert stack.environment["CONNECTOR_PROXY_API_KEY_SECRET"] == "<GeneratedApiKey>"
     assert stack.statements["ReadApiKey"]["Resource"] == "<GeneratedApiKey>"
     assert stack.outputs["ApiKeySecretArn"] == "<GeneratedApiKey>"
     assert "get-secret-value --secret-id <GeneratedApiKey>" in stack.outputs["ReadApiKeyCommand"]
+    assert "get-secret-value --secret-id <GeneratedApiKey>" in stack.outputs["SpiffArenaConnectorProxyApiKey"]
 
 
 def test_a_plain_text_key_for_trials() -> None:
     stack = Stack(ApiKey="trial-key")
-    assert stack.environment == {"CONNECTOR_PROXY_API_KEY": "trial-key"}
+    assert stack.environment["CONNECTOR_PROXY_API_KEY"] == "trial-key"
+    assert "CONNECTOR_PROXY_API_KEY_SECRET" not in stack.environment
     assert "ReadApiKey" not in stack.statements
+    assert "GeneratedApiKey" not in stack.resources
     parameters = Stack().template["Parameters"]
     assert parameters["ApiKey"]["NoEcho"] is True
     assert parameters["SpiffArenaCallbackApiKey"]["NoEcho"] is True
 
 
-@pytest.mark.parametrize(
-    "choice",
-    [
-        {"ApiKey": "k", "ApiKeySecret": SECRET_ARN},
-        {"ApiKey": "k", "GenerateApiKey": "true"},
-        {"ApiKeySecret": SECRET_ARN, "GenerateApiKey": "true"},
-    ],
-)
-def test_rules_refuse_two_key_sources(choice: dict[str, str]) -> None:
-    assert not Stack(**choice).rules_hold()
+def test_rules_refuse_two_key_sources() -> None:
+    assert Stack(ApiKey="k", ApiKeySecret=SECRET_ARN).broken_rules() == ["OneApiKeySource"]
 
 
 def test_settings_reach_the_environment_and_are_documented_settings() -> None:
@@ -158,6 +201,7 @@ def test_settings_reach_the_environment_and_are_documented_settings() -> None:
     )
     assert stack.environment == {
         "CONNECTOR_PROXY_API_KEY_SECRET": SECRET_ARN,
+        "CONNECTOR_PROXY_METRICS_NAMESPACE": "SpiffConnectorProxy",
         "CONNECTOR_PROXY_CORS_ORIGINS": "https://spiff.example.com",
         "HTTP_CONNECTOR_ALLOWED_HOSTS": "localhost",
         "HTTP_CONNECTOR_DENIED_HOSTS": "10.0.0.0/8",
@@ -223,7 +267,7 @@ def test_aws_connector_statements_are_those_of_docs_aws_md() -> None:
         deployed = stack.statements[statement["Sid"]]
         assert _as_set(deployed["Action"]) == _as_set(statement["Action"]), statement["Sid"]
         assert _as_set(deployed["Resource"]) == _as_set(statement["Resource"]), statement["Sid"]
-    assert set(Stack(S3Bucket="reports-*").statements) == {"S3Objects", "S3List"}
+    assert set(Stack(S3Bucket="reports-*").statements) == {"ReadApiKey", "S3Objects", "S3List"}
     assert Stack(ExtraPolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess").resources["ProxyFunctionRole"][
         "Properties"
     ]["ManagedPolicyArns"][-1] == ("arn:aws:iam::aws:policy/ReadOnlyAccess")

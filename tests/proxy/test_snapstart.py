@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
 from support.paths import PROJECT_ROOT
 
 from spiff_lambda_proxy import snapstart
@@ -163,5 +164,7 @@ def test_the_http_stack_is_loaded_into_the_snapshot_without_connections(tmp_path
     assert report == {"requests_at_init": False, "requests_in_snapshot": True, "session_in_snapshot": False}
 
 
-def test_without_the_runtime_module_nothing_is_registered() -> None:
+def test_without_the_runtime_module_nothing_is_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The dev venv has snapshot_restore_py (awslambdaric needs it); hide it as a runtime without it would.
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", None)
     assert snapstart.register() is False

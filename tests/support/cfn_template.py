@@ -44,7 +44,8 @@ def template_source() -> dict[str, Any]:
 
 
 @cache
-def _transformed_json() -> str:
+def _transformed_json(parameters: frozenset[tuple[str, str]] = frozenset()) -> str:
+    """The SAM transform of template.yaml; CloudFormation hands it the stack's parameter values."""
     import os
 
     from samtranslator.translator.transform import transform
@@ -60,7 +61,7 @@ def _transformed_json() -> str:
     region = os.environ.get("AWS_DEFAULT_REGION")
     os.environ["AWS_DEFAULT_REGION"] = PSEUDO["AWS::Region"]
     try:
-        return json.dumps(transform(source, {}, NoManagedPolicies()))
+        return json.dumps(transform(source, dict(parameters), NoManagedPolicies()))
     finally:
         if region is None:
             del os.environ["AWS_DEFAULT_REGION"]
@@ -68,8 +69,8 @@ def _transformed_json() -> str:
             os.environ["AWS_DEFAULT_REGION"] = region
 
 
-def transformed() -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(_transformed_json())
+def transformed(parameters: dict[str, str] | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(_transformed_json(frozenset((parameters or {}).items())))
     return result
 
 
@@ -77,7 +78,7 @@ class Stack:
     """The transformed template, resolved for these parameter values."""
 
     def __init__(self, **parameters: str) -> None:
-        self.template = transformed()
+        self.template = transformed(parameters)
         declared = self.template["Parameters"]
         unknown = set(parameters) - set(declared)
         assert not unknown, f"not parameters of template.yaml: {unknown}"
@@ -101,11 +102,16 @@ class Stack:
         return self._conditions[name]
 
     def rules_hold(self) -> bool:
-        return all(
-            self.resolve(assertion["Assert"])
-            for rule in self.template.get("Rules", {}).values()
-            for assertion in rule["Assertions"]
-        )
+        return not self.broken_rules()
+
+    def broken_rules(self) -> list[str]:
+        """Names of the template's rules these parameters break, as CloudFormation checks them."""
+        return [
+            name
+            for name, rule in self.template.get("Rules", {}).items()
+            if ("RuleCondition" not in rule or self.resolve(rule["RuleCondition"]))
+            and not all(self.resolve(assertion["Assert"]) for assertion in rule["Assertions"])
+        ]
 
     @property
     def function(self) -> dict[str, Any]:
