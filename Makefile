@@ -1,7 +1,7 @@
 # SpiffArena connector proxy on AWS Lambda.
 #   make zip    build the deployable archive into dist/ (needs only python3 and pip)
 #   make test   linters + tests (creates .venv on first use)
-#   make serve  run the handler locally on http://127.0.0.1:$(PORT)
+#   make serve  run the handler locally on http://127.0.0.1:$(PORT), reloading on changes
 #   make deploy build the zip and deploy it: SAM (template.yaml), or FUNCTION=name to update
 #               an existing function; DRY_RUN=1 prints the commands (docs/deploy.md)
 #   make tools  the pinned AWS SAM CLI and AWS CLI in .venv-tools/ (make deploy uses them)
@@ -17,6 +17,8 @@ PORT ?= 7004
 HOST ?= 127.0.0.1
 # Function timeout the local context reports (make serve), in seconds.
 TIMEOUT ?= 30
+# make serve restarts when code or connectors change; RELOAD=0 turns that off.
+RELOAD ?= 1
 
 # make zip: the Lambda runtime to build for, and what goes in (see README, "make zip").
 # Plain `=`: some images export PYTHON_VERSION=3.12.4 or ARCH=amd64 for other purposes;
@@ -59,7 +61,7 @@ tools: $(TOOLS_VENV)/.installed
 	@echo "sam and aws are in $(TOOLS_VENV)/bin; make deploy uses them"
 
 serve: $(VENV)/.installed
-	$(VENV_PY) -m spiff_lambda_proxy serve --host $(HOST) --port $(PORT) --timeout $(TIMEOUT)
+	$(VENV_PY) -m tools.local serve --host $(HOST) --port $(PORT) --timeout $(TIMEOUT) --reload $(RELOAD)
 
 # Not the .venv: a fresh machine with python3 (and its pip) builds the archive.
 zip:

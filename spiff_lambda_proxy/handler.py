@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import cors, logs
-from .background import event as task_event
+from .background import event as run_event
 from .envelope import error_envelope, error_response
 from .errors import PayloadTooLarge, ProxyError, UnrecognisedEvent
 from .events import adapt
@@ -31,8 +31,8 @@ _ANSWER_OVERHEAD = 64 * 1024
 def handle(event: Any, context: Any) -> dict[str, Any]:
     started = time.perf_counter()
     lambda_request_id = str(getattr(context, "aws_request_id", "") or "")
-    if task_event.is_task_event(event):
-        # A background task this function handed to itself, not an HTTP request. It is the one
+    if run_event.is_run_event(event):
+        # A background run this function handed to itself, not an HTTP request. It is the one
         # path that may raise: a result SpiffArena never got must count as a failed invocation.
         from .background import worker
 

@@ -12,6 +12,10 @@ proxy does not load anyway. One line per request to run a command (`/v1/do/...`)
 - `error_code`, `status`, `upstream_status` and `requestId` ride along as properties, searchable
   in Logs Insights but not dimensions (a dimension per error code would multiply the metrics).
 
+Each background run writes one line too (`record_background_run`): `BackgroundRuns`,
+`Undelivered` (1 when SpiffArena never got the result) and `Duration`, by `FunctionName` +
+`Outcome` (the callback's outcome, a fixed list).
+
 Written only when `CONNECTOR_PROXY_METRICS_NAMESPACE` names a namespace (template.yaml sets it).
 """
 
@@ -73,3 +77,39 @@ def emf_line(name: str, fields: dict[str, Any]) -> str:
     if fields.get("aws_request_id"):
         document["requestId"] = fields["aws_request_id"]
     return json.dumps(document, separators=(",", ":"))
+
+
+# Background runs: one line per run, by the outcome of its callback (background/callback.py).
+_RUN_METRICS = [
+    {"Name": "BackgroundRuns", "Unit": "Count"},
+    {"Name": "Undelivered", "Unit": "Count"},
+    {"Name": "Duration", "Unit": "Milliseconds"},
+]
+
+
+def record_background_run(fields: dict[str, Any], delivered: bool) -> None:
+    """`BackgroundRuns` 1 and `Undelivered` 1 when SpiffArena never got the result, by `Outcome`.
+
+    `fields` are the run's log fields (`background.worker`): outcome, command, error_code, ...
+    """
+    name = namespace()
+    if not name:
+        return
+    document: dict[str, Any] = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {"Namespace": name, "Dimensions": [["FunctionName", "Outcome"]], "Metrics": _RUN_METRICS}
+            ],
+        },
+        "FunctionName": os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or "local",
+        "Outcome": str(fields.get("outcome")),
+        "BackgroundRuns": 1,
+        "Undelivered": 0 if delivered else 1,
+        "Duration": fields.get("duration_ms", 0),
+    }
+    for key in ("command", "error_code", "callback_status", "attempts", "run_id"):
+        if fields.get(key) is not None:
+            document[key] = fields[key]
+    sys.stdout.write(json.dumps(document, separators=(",", ":")) + "\n")
+    sys.stdout.flush()

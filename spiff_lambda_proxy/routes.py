@@ -5,9 +5,7 @@ from __future__ import annotations
 import sys
 
 from . import runner
-from .auth import expected_api_key
 from .background import start as background
-from .background.settings import BackgroundSettings
 from .budget import deadline
 from .messages import Request, Response
 from .router import Call, Router
@@ -93,15 +91,7 @@ def do_command(request: Request, call: Call) -> Response:
     invocation = runner.prepare(
         call.registry, call.path_params["plugin"], call.path_params["command"], request
     )
-    background_settings = BackgroundSettings.from_environ(api_key=_secret_api_key(call))
-    if background.wanted(invocation, background_settings):
-        return background.start(
-            invocation, call.lambda_context, background_settings, call.settings, request.request_id
-        )
+    if background.wanted(invocation):
+        return background.start(invocation, call.lambda_context, call.settings, request.request_id)
     budget = deadline(call.lambda_context, request.source, call.settings.sync_timeout)
     return runner.run(invocation, budget)
-
-
-def _secret_api_key(call: Call) -> str | None:
-    """The API key read from a secret store (it signs background tasks); None when none is configured."""
-    return expected_api_key(call.settings) if call.settings.api_key_secret is not None else None

@@ -116,19 +116,19 @@ SETTINGS: tuple[Setting, ...] = (
         "the request (domain, stage, base path): right for Function URLs, API Gateway and load "
         "balancers; set it behind CloudFront or another proxy that changes the host or the path.",
     ),
-    # Long-running service tasks (docs/long-running.md).
+    # Background runs of long-running service tasks (docs/long-running.md).
     Setting(
         "CONNECTOR_PROXY_ASYNC_COMMANDS",
         "(unset: none)",
         "Comma-separated command ids that run in the background when SpiffArena sends a callback URL: "
         "the proxy answers 202 at once and later PUTs the result to `spiff__callback_url`. "
         "Shell-style wildcards are allowed (`aws/*`, `*`). "
-        "Needs `lambda:InvokeFunction` on the function itself.",
+        "Needs `lambda:InvokeFunction` on the function itself (`make serve` runs them itself).",
     ),
     Setting(
         "CONNECTOR_PROXY_TASK_SECRET",
         "(unset: the proxy's API key is used)",
-        "Secret that signs (HMAC-SHA256) the event a background task is handed over in; events with "
+        "Secret that signs (HMAC-SHA256) the event a background run is handed over in; events with "
         "a missing or wrong signature are refused. Unset, the API key (`CONNECTOR_PROXY_API_KEY`, or the "
         "one read from `CONNECTOR_PROXY_API_KEY_SECRET`) signs them; with no key at all, events are not "
         "signed and only IAM guards direct invocation.",
@@ -145,12 +145,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated origins (`https://spiff.example.com`) callbacks may go to. Unset, any origin is "
         "accepted when an API key authenticates the caller; with neither set, background "
         "runs are refused while `SPIFFARENA_CALLBACK_API_KEY` is set, so no caller can have the key sent "
-        "to a URL of its choosing.",
+        "to a URL of its choosing. Either way callbacks obey the http connector's destination rules "
+        "(`HTTP_CONNECTOR_ALLOWED_HOSTS`, `HTTP_CONNECTOR_DENIED_HOSTS`): a SpiffArena on loopback needs "
+        "its host allowed there.",
     ),
     Setting(
         "CONNECTOR_PROXY_TASK_MAX_AGE_SECONDS",
         "3600",
-        "A background task event older than this is not run (its callback gets an error instead): "
+        "A background run's event older than this is not run (its callback gets the error "
+        "`background_task_expired` instead): "
         "stops replays and work nobody waits for any more.",
     ),
     Setting(
@@ -161,12 +164,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CONNECTOR_PROXY_CALLBACK_ATTEMPTS",
         "6",
-        "Callback attempts in all; connection errors, timeouts, 408, 429 and 5xx answers are retried.",
+        "Callback attempts in all; connection errors, timeouts, 408, 425, 429 and 5xx answers are "
+        "retried, every other answer is final.",
     ),
     Setting(
         "CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS",
         "1",
         "Wait before the first callback retry; it doubles with each further retry (at most 30 s).",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_CALLBACK_SHAPE",
+        "synchronous",
+        "What a background run's callback carries. `synchronous`: SpiffArena stores exactly what it "
+        "stores for a synchronous answer (the whole `command_response` with `operator_identifier` for "
+        "a v2 result) and raises the same error codes. `raw`: the result's v2 envelope, of which "
+        "SpiffArena stores `command_response.body` only (the shape before this setting existed).",
     ),
     Setting(
         "CONNECTOR_PROXY_CALLBACK_RESERVE_SECONDS",

@@ -1,47 +1,81 @@
-"""Delivering a background task's result: `PUT <spiff__callback_url>`, retried while time allows.
+"""Delivering a background run's result: `PUT <spiff__callback_url>`, retried while it may help.
 
-The standard library's urllib is enough for one PUT per task: there is no
-connection to keep warm across tasks, nothing to import at cold start, and it
-does not follow redirects for PUT, so the API key never travels to a host the
-callback URL did not name.
+Through `spiff_outbound.transport`, like the http connector: it connects only to
+addresses the destination policy allows, judged when it connects (so a DNS
+answer that changed since the start is judged again); it never uses proxy
+settings from the environment; redirects are not followed (the API key would
+travel with them). Each attempt, and the delivery as a whole, ends at a
+deadline that shuts the socket, so a server that drips its answer cannot keep
+the worker past its time.
+
+SpiffArena's answer is classified (PROTOCOL.md section 5): only answers that may
+differ next time (no connection, a timeout, 5xx, 408, 425, 429) are retried.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
-from typing import NamedTuple
-from urllib.parse import urlsplit
+from typing import Any, NamedTuple
 
-from ..errors import BadRequest, ConfigurationError
-from ..settings import Settings
-from .settings import BackgroundSettings
+from spiff_outbound import transport
+from spiff_outbound.destinations import Policy
 
 API_KEY_HEADER = "SpiffWorkflow-Api-Key"
-# Worth another try: the answer may differ next time.
+
+# Outcomes, one per kind of answer; `DELIVERED_OUTCOMES` are the ones SpiffArena took in.
+DELIVERED = "delivered"
+# SpiffArena processed an error result and put the instance in error (400 unexpected_workflow_exception).
+INSTANCE_ERRORED = "delivered_instance_errored"
+# The service task has SpiffArena-side retries: SpiffArena will run it again later.
+RETRY_SCHEDULED = "retry_scheduled"
+# The task is done, cancelled or unknown: nobody waits for this result.
+NOT_WAITING = "not_waiting"
+BAD_KEY = "bad_key"
+BODY_REFUSED = "body_refused"
+# Another final answer: a redirect, 404, 405, 413, ...
+REFUSED = "refused"
+DESTINATION_REFUSED = "destination_refused"
+UNREACHABLE = "unreachable"
+DELIVERED_OUTCOMES = frozenset({DELIVERED, INSTANCE_ERRORED, RETRY_SCHEDULED})
+
+_NOT_WAITING_CODES = frozenset(
+    {"not_waiting_for_callback", "callback_not_found", "process_instance_cannot_be_found"}
+)
 _TRANSIENT_STATUSES = frozenset({408, 425, 429})
 _MAX_BACKOFF_SECONDS = 30.0
 # An attempt with less time than this cannot expect an answer.
 _MIN_ATTEMPT_SECONDS = 0.5
-_ERROR_EXCERPT = 300
+_CONNECT_TIMEOUT_SECONDS = 10.0
+# SpiffArena's answer is read this far, enough for its error code; the rest is never read.
+_ANSWER_LIMIT = 16 * 1024
+_EXCERPT = 200
 
 
-class Delivery(NamedTuple):
-    delivered: bool
-    status: int | None
-    attempts: int
-    # Why the last attempt failed (status and SpiffArena's error code, or the exception's name).
-    detail: str
-
-
-class Policy(NamedTuple):
+class Retries(NamedTuple):
     attempt_timeout: float
     max_attempts: int
     backoff: float
+
+
+class Delivery(NamedTuple):
+    outcome: str
+    status: int | None
+    attempts: int
+    # What the last answer was: status and SpiffArena's error code, or why there was none.
+    detail: str
+
+    @property
+    def delivered(self) -> bool:
+        return self.outcome in DELIVERED_OUTCOMES
+
+
+class _Answer(NamedTuple):
+    outcome: str | None  # None: worth another attempt
+    status: int | None
+    detail: str
+    retry_after: float | None = None
 
 
 def deliver(
@@ -50,91 +84,114 @@ def deliver(
     *,
     api_key: str | None,
     deadline: float,
+    retries: Retries,
     policy: Policy,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Delivery:
-    """PUT `body` to `url` until it is accepted, the attempts run out or `deadline` (epoch s) nears."""
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    """PUT `body` to `url` until SpiffArena gives a final answer, the attempts run out or `deadline` nears."""
+    headers = {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "Accept-Encoding": "identity",
+    }
     if api_key:
         headers[API_KEY_HEADER] = api_key
     attempts = 0
-    status: int | None = None
-    detail = "no time left to try"
-    while attempts < policy.max_attempts:
+    last = _Answer(None, None, "no time was left to try")
+    while attempts < retries.max_attempts:
         time_left = deadline - clock()
         if time_left < _MIN_ATTEMPT_SECONDS:
             break
         attempts += 1
-        status, detail, retry_after = _put(url, body, headers, min(policy.attempt_timeout, time_left))
-        if status is not None and 200 <= status < 300:
-            return Delivery(True, status, attempts, detail)
-        if not _transient(status):
-            break
-        wait = retry_after if retry_after is not None else policy.backoff * 2 ** (attempts - 1)
+        last = _put(url, body, headers, policy, min(retries.attempt_timeout, time_left), clock)
+        if last.outcome is not None:
+            return Delivery(last.outcome, last.status, attempts, last.detail)
+        wait = last.retry_after if last.retry_after is not None else retries.backoff * 2 ** (attempts - 1)
         wait = min(wait, _MAX_BACKOFF_SECONDS)
-        if attempts >= policy.max_attempts or clock() + wait + _MIN_ATTEMPT_SECONDS > deadline:
+        if attempts >= retries.max_attempts or clock() + wait + _MIN_ATTEMPT_SECONDS > deadline:
             break
         sleep(wait)
-    return Delivery(False, status, attempts, detail)
-
-
-def loggable(url: str) -> str:
-    """The URL without credentials or query string, safe for a log line."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return f"{parts.scheme}://{host}{parts.path}"
-
-
-def _transient(status: int | None) -> bool:
-    return status is None or status >= 500 or status in _TRANSIENT_STATUSES
+    return Delivery(UNREACHABLE, last.status, attempts, last.detail)
 
 
 def _put(
-    url: str, body: bytes, headers: dict[str, str], timeout: float
-) -> tuple[int | None, str, float | None]:
-    """One attempt: (status or None when no answer came, detail, Retry-After seconds)."""
-    # The scheme was checked to be http(s) before the task started (background.check_callback_url).
-    request = urllib.request.Request(url, data=body, headers=headers, method="PUT")  # noqa: S310
+    url: str, body: bytes, headers: dict[str, str], policy: Policy, timeout: float, clock: Callable[[], float]
+) -> _Answer:
+    """One attempt. Messages name exception types only: a URL in them could carry a secret."""
+    import requests
+
+    session = transport.session_for(policy)
+    started = clock()
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            response.read(_ERROR_EXCERPT)
-            return response.status, f"HTTP {response.status}", None
-    except urllib.error.HTTPError as error:
-        try:
-            answer = error.read(4096)
-        except OSError:
-            answer = b""
-        finally:
-            error.close()
-        return (
-            error.code,
-            _describe_refusal(error.code, answer),
-            _retry_after(error.headers.get("Retry-After")),
-        )
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
-        reason = getattr(error, "reason", None)
-        name = type(reason if isinstance(reason, BaseException) else error).__name__
-        return None, name, None
+        with transport.CallGuard(policy, started + timeout) as guard:
+            response = session.put(
+                url,
+                data=body,
+                headers=headers,
+                timeout=(min(_CONNECT_TIMEOUT_SECONDS, timeout), timeout),
+                allow_redirects=False,
+                stream=True,
+            )
+            try:
+                answer = response.raw.read(_ANSWER_LIMIT, decode_content=False) or b""
+                status = response.status_code
+                retry_after = response.headers.get("Retry-After")
+            finally:
+                response.close()
+    except transport.DestinationRefused as refused:
+        return _Answer(DESTINATION_REFUSED, None, f"refused to connect: {refused.reason}")
+    except requests.exceptions.SSLError:
+        return _Answer(UNREACHABLE, None, "TLS failed (SSLError); check the callback URL's certificate")
+    except (requests.RequestException, OSError, ValueError) as error:
+        if guard.fired:
+            return _Answer(None, None, f"no answer within {timeout:.1f} s")
+        return _Answer(None, None, _root_cause_name(error))
+    if guard.fired:
+        return _Answer(None, None, f"no complete answer within {timeout:.1f} s")
+    return _classify(status, answer, retry_after)
 
 
-def _describe_refusal(status: int, answer: bytes) -> str:
-    """Status plus SpiffArena's error code when it sent one (it never echoes the API key)."""
-    detail = f"HTTP {status}"
+def _classify(status: int, answer: bytes, retry_after: str | None) -> _Answer:
+    payload = _json(answer)
+    code = _error_code(payload)
+    detail = f"HTTP {status}" + (f" {code}" if code else "")
+    if 200 <= status < 300:
+        if isinstance(payload, dict) and payload.get("status") == "retry_scheduled":
+            return _Answer(RETRY_SCHEDULED, status, f"{detail} retry_scheduled")
+        return _Answer(DELIVERED, status, detail)
     if 300 <= status < 400:
-        return detail + " (a redirect; set the callback URL SpiffArena sends to its final address)"
+        return _Answer(REFUSED, status, detail + " (a redirect, not followed: the API key would go along)")
+    if status in (401, 403):
+        return _Answer(BAD_KEY, status, detail)
+    if status == 400 and code == "unexpected_workflow_exception":
+        return _Answer(INSTANCE_ERRORED, status, detail)
+    if status == 400 and code in _NOT_WAITING_CODES:
+        return _Answer(NOT_WAITING, status, detail)
+    if status == 400 and code == "invalid_callback_body":
+        return _Answer(BODY_REFUSED, status, detail)
+    if status >= 500 or status in _TRANSIENT_STATUSES:
+        return _Answer(None, status, detail, _retry_after(retry_after))
+    return _Answer(REFUSED, status, detail)
+
+
+def _json(answer: bytes) -> Any:
     try:
-        payload = json.loads(answer)
-    except ValueError:
-        return detail
-    nested = payload.get("error") if isinstance(payload, dict) else None
-    for source in (payload, nested):
-        code = source.get("error_code") if isinstance(source, dict) else None
-        if isinstance(code, str):
-            return f"{detail} {code[:_ERROR_EXCERPT]}"
-    return detail
+        return json.loads(answer)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _error_code(payload: Any) -> str | None:
+    """SpiffArena's error code: `error_code` (its ApiError), `title` or `error.error_code`."""
+    if not isinstance(payload, dict):
+        return None
+    nested = payload.get("error")
+    for source, key in ((payload, "error_code"), (payload, "title"), (nested, "error_code")):
+        code = source.get(key) if isinstance(source, dict) else None
+        if isinstance(code, str) and code:
+            return code[:_EXCERPT]
+    return None
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -142,39 +199,15 @@ def _retry_after(value: str | None) -> float | None:
         seconds = float(value) if value is not None else None
     except ValueError:
         return None  # an HTTP date: fall back to our own backoff
-    return seconds if seconds is not None and seconds >= 0 else None
+    return seconds if seconds is not None and 0 <= seconds < float("inf") else None
 
 
-def check_callback_url(url: str, settings: BackgroundSettings, proxy_settings: Settings) -> None:
-    """Refuse callback URLs the result (and the SpiffArena API key) must not be sent to."""
-    origin = _origin(url)
-    if origin is None:
-        raise BadRequest("spiff__callback_url must be an http(s) URL.", error_code="invalid_callback_url")
-    if settings.callback_origins:
-        if origin not in {_origin(allowed) for allowed in settings.callback_origins}:
-            raise BadRequest(
-                f"Callbacks may go to {', '.join(settings.callback_origins)} only "
-                f"(SPIFFARENA_CALLBACK_ORIGINS), not to {origin}.",
-                error_code="callback_url_not_allowed",
-            )
-        return
-    if settings.callback_api_key and not proxy_settings.authenticates_callers:
-        # Anyone who can reach the proxy could otherwise have the key sent to their own server.
-        raise ConfigurationError(
-            "Background runs send SPIFFARENA_CALLBACK_API_KEY to the callback URL in the request, and "
-            "this proxy does not authenticate its callers. Set SPIFFARENA_CALLBACK_ORIGINS to SpiffArena's "
-            "backend origin (e.g. https://spiff.example.com), or set CONNECTOR_PROXY_API_KEY."
-        )
-
-
-def _origin(url: str) -> str | None:
-    """scheme://host[:port] with the default port left out, or None for what is not an http(s) URL."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    default_port = 443 if parts.scheme == "https" else 80
-    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port and port != default_port else "")
+def _root_cause_name(error: BaseException) -> str:
+    """The innermost exception's type (ConnectionRefusedError, ReadTimeoutError, ...)."""
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and len(seen) < 10 and not any(current is known for known in seen):
+        seen.append(current)
+        reason = getattr(current, "reason", None)
+        current = reason if isinstance(reason, BaseException) else current.__cause__ or current.__context__
+    return type(seen[-1]).__name__

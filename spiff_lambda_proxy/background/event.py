@@ -1,11 +1,14 @@
-"""The event a background task is handed over in, from the answering invocation to the working one.
+"""The event a background run is handed over in, from the answering invocation to the working one.
 
 The function invokes itself asynchronously with this event. Its top-level key
 is one no HTTP front door can produce (they deliver a request body only inside
 an HTTP event), so the handler tells it apart before any event adapter looks
 at it. Direct invocation is guarded by IAM; when a secret is configured the
-task is also signed (HMAC-SHA256 over its canonical JSON), and the working
+run is also signed (HMAC-SHA256 over its canonical JSON), and the working
 invocation refuses anything unsigned, altered or stale.
+
+The wire names (`spiff_connector_proxy_task`, `task_id`) are older than the
+feature's name and stay: an event queued before a deploy still runs after it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-TASK_KEY = "spiff_connector_proxy_task"
+EVENT_KEY = "spiff_connector_proxy_task"
 SIGNATURE_KEY = "signature"
 VERSION = 1
 _SIGNATURE_PREFIX = "hmac-sha256="
@@ -23,8 +26,8 @@ _SIGNATURE_PREFIX = "hmac-sha256="
 _CLOCK_SKEW_SECONDS = 300.0
 
 
-class Task(NamedTuple):
-    task_id: str
+class Run(NamedTuple):
+    run_id: str
     command_id: str
     params: dict[str, Any]
     task_data: dict[str, Any]
@@ -35,7 +38,8 @@ class Task(NamedTuple):
     spiff_task_id: Any = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"version": VERSION, **self._asdict()}
+        fields = self._asdict()
+        return {"version": VERSION, "task_id": fields.pop("run_id"), **fields}
 
 
 class Refused(Exception):
@@ -50,58 +54,56 @@ class Refused(Exception):
 class Expired(Exception):
     """Authentic, but issued too long ago to be run now."""
 
-    def __init__(self, task: Task, age: float) -> None:
+    def __init__(self, run: Run, age: float) -> None:
         super().__init__(f"issued {age:.0f} s ago")
-        self.task = task
+        self.run = run
         self.age = age
 
 
-def is_task_event(event: Any) -> bool:
-    return isinstance(event, Mapping) and TASK_KEY in event
+def is_run_event(event: Any) -> bool:
+    return isinstance(event, Mapping) and EVENT_KEY in event
 
 
-def encode(task: Task, secret: str | None) -> bytes:
-    """The invocation payload for `task`, signed when there is a secret."""
-    body = task.as_dict()
-    event: dict[str, Any] = {TASK_KEY: body}
+def encode(run: Run, secret: str | None) -> bytes:
+    """The invocation payload for `run`, signed when there is a secret."""
+    body = run.as_dict()
+    event: dict[str, Any] = {EVENT_KEY: body}
     if secret:
         event[SIGNATURE_KEY] = _sign(body, secret)
     return json.dumps(event, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode()
 
 
-def open_event(
-    event: Mapping[str, Any], secret: str | None, max_age: float, now: float | None = None
-) -> Task:
-    """The task in `event` once its signature and age check out; raises Refused or Expired."""
-    body = event.get(TASK_KEY)
+def open_event(event: Mapping[str, Any], secret: str | None, max_age: float, now: float | None = None) -> Run:
+    """The run in `event` once its signature and age check out; raises Refused or Expired."""
+    body = event.get(EVENT_KEY)
     if not isinstance(body, dict):
-        raise Refused("malformed_task_event", f"{TASK_KEY} must be an object.")
+        raise Refused("malformed_run_event", f"{EVENT_KEY} must be an object.")
     if secret:
         signature = event.get(SIGNATURE_KEY)
         if not isinstance(signature, str) or not signature:
-            raise Refused("unsigned_task_event", "The task event carries no signature.")
+            raise Refused("unsigned_run_event", "The run event carries no signature.")
         try:
             expected = _sign(body, secret)
         except (TypeError, ValueError):
-            raise Refused("malformed_task_event", "The task event cannot be encoded as JSON.") from None
+            raise Refused("malformed_run_event", "The run event cannot be encoded as JSON.") from None
         import hmac
 
         # Constant time, so a signature cannot be found byte by byte.
         if not hmac.compare_digest(signature.encode(), expected.encode()):
-            raise Refused("bad_task_signature", "The task event's signature does not match.")
-    task = _parse(body)
+            raise Refused("bad_run_signature", "The run event's signature does not match.")
+    run = _parse(body)
     now = time.time() if now is None else now
-    age = now - task.issued_at
+    age = now - run.issued_at
     if age < -_CLOCK_SKEW_SECONDS:
-        raise Refused("malformed_task_event", "The task event was issued in the future.")
+        raise Refused("malformed_run_event", "The run event was issued in the future.")
     if age > max_age:
-        raise Expired(task, age)
-    return task
+        raise Expired(run, age)
+    return run
 
 
 def _sign(body: Mapping[str, Any], secret: str) -> str:
     # Here, not at import: hashlib loads OpenSSL (milliseconds of every cold start), and
-    # only background tasks sign anything.
+    # only background runs sign anything.
     import hashlib
     import hmac
 
@@ -116,9 +118,9 @@ def _canonical(body: Mapping[str, Any]) -> bytes:
     ).encode()
 
 
-def _parse(body: Mapping[str, Any]) -> Task:
+def _parse(body: Mapping[str, Any]) -> Run:
     if body.get("version") != VERSION:
-        raise Refused("malformed_task_event", f"Unknown task event version {body.get('version')!r}.")
+        raise Refused("malformed_run_event", f"Unknown run event version {body.get('version')!r}.")
     expected_types: dict[str, type | tuple[type, ...]] = {
         "task_id": str,
         "command_id": str,
@@ -130,11 +132,11 @@ def _parse(body: Mapping[str, Any]) -> Task:
     for name, kind in expected_types.items():
         value = body.get(name)
         if not isinstance(value, kind) or isinstance(value, bool):
-            raise Refused("malformed_task_event", f"The task event's {name} is missing or of the wrong type.")
+            raise Refused("malformed_run_event", f"The run event's {name} is missing or of the wrong type.")
     if "/" not in body["command_id"]:
-        raise Refused("malformed_task_event", "The task event's command_id is not <plugin>/<command>.")
-    return Task(
-        task_id=body["task_id"],
+        raise Refused("malformed_run_event", "The run event's command_id is not <plugin>/<command>.")
+    return Run(
+        run_id=body["task_id"],
         command_id=body["command_id"],
         params=body["params"],
         task_data=body["task_data"],

@@ -6,15 +6,18 @@ import os
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from ..settings import _number_setting, env_list
+from ..auth import expected_api_key
+from ..errors import ConfigurationError
+from ..settings import Settings, _number_setting, env_list
+
+# What the callback carries: the value SpiffArena stores for a synchronous answer, or the v2 envelope.
+SHAPE_SYNCHRONOUS = "synchronous"
+SHAPE_RAW = "raw"
+_SHAPES = (SHAPE_SYNCHRONOUS, SHAPE_RAW)
 
 
 class BackgroundSettings(NamedTuple):
-    """Settings of long-running tasks (background runs and their callbacks)."""
-
     async_commands: tuple[str, ...]
-    # Signs the internal task event; falls back to the proxy's API key.
-    task_secret: str | None
     callback_api_key: str | None
     callback_origins: tuple[str, ...]
     task_max_age: float
@@ -22,21 +25,18 @@ class BackgroundSettings(NamedTuple):
     callback_attempts: int
     callback_backoff: float
     callback_reserve: float
+    callback_shape: str
 
     @classmethod
-    def from_environ(
-        cls, environ: Mapping[str, str] | None = None, *, api_key: str | None = None
-    ) -> BackgroundSettings:
-        """`api_key`: the proxy's API key when it was read from elsewhere (a secret store)."""
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> BackgroundSettings:
         env = os.environ if environ is None else environ
-        secret = (
-            env.get("CONNECTOR_PROXY_TASK_SECRET", "").strip()
-            or api_key
-            or env.get("CONNECTOR_PROXY_API_KEY", "")
-        )
+        shape = env.get("CONNECTOR_PROXY_CALLBACK_SHAPE", "").strip().lower() or SHAPE_SYNCHRONOUS
+        if shape not in _SHAPES:
+            raise ConfigurationError(
+                f"CONNECTOR_PROXY_CALLBACK_SHAPE must be {' or '.join(_SHAPES)}, not {shape!r}."
+            )
         return cls(
             async_commands=env_list(env.get("CONNECTOR_PROXY_ASYNC_COMMANDS")),
-            task_secret=secret.strip() or None,
             callback_api_key=env.get("SPIFFARENA_CALLBACK_API_KEY", "").strip() or None,
             callback_origins=tuple(
                 origin.rstrip("/").lower() for origin in env_list(env.get("SPIFFARENA_CALLBACK_ORIGINS"))
@@ -46,4 +46,19 @@ class BackgroundSettings(NamedTuple):
             callback_attempts=max(1, int(_number_setting(env, "CONNECTOR_PROXY_CALLBACK_ATTEMPTS", 6))),
             callback_backoff=_number_setting(env, "CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS", 1.0),
             callback_reserve=_number_setting(env, "CONNECTOR_PROXY_CALLBACK_RESERVE_SECONDS", 40.0),
+            callback_shape=shape,
         )
+
+
+def signing_secret(proxy_settings: Settings, environ: Mapping[str, str] | None = None) -> str | None:
+    """The secret that signs run events, the one rule for both invocations.
+
+    `CONNECTOR_PROXY_TASK_SECRET`; without it the proxy's API key, wherever it is kept
+    (the environment or a secret store); with neither, None: events go unsigned and
+    IAM alone guards direct invocation.
+    """
+    env = os.environ if environ is None else environ
+    explicit = env.get("CONNECTOR_PROXY_TASK_SECRET", "").strip()
+    if explicit:
+        return explicit
+    return (expected_api_key(proxy_settings) or "").strip() or None

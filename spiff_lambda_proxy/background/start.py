@@ -3,11 +3,11 @@
 A command runs in the background when SpiffArena sent a callback URL and either
 the deployment lists it in `CONNECTOR_PROXY_ASYNC_COMMANDS` or the BPMN author
 passed `spiff__proxy_background` (commands with their own `execute_async` keep
-using it, see `runner.run`). The request has been fully validated by then; the
-work is handed to an asynchronous invocation of this same function
-(`worker` runs it and PUTs the result to the callback URL). When that
-hand-over fails the caller hears why at once instead of a 202 that never
-completes.
+using it, see `runner.run`). The request has been fully validated by then, and
+the callback URL checked (`callback_url`); the work is handed to an asynchronous
+invocation of this same function (`worker` runs it and PUTs the result to the
+callback URL). When that hand-over fails the caller hears why at once instead
+of a 202 that never completes.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import BadRequest, PayloadTooLarge, ProxyError
 from ..messages import Response
 from ..runner import TASK_DATA_KEY, Invocation, has_execute_async
 from ..settings import Settings
-from . import event as task_event
-from .callback import check_callback_url
-from .settings import BackgroundSettings
+from . import event as run_event
+from .settings import BackgroundSettings, signing_secret
 
 # The reserved argument a BPMN author sets to run one service task in the background.
 # `spiff__` keys never reach a command; "proxy" keeps it apart from SpiffArena's own keys.
@@ -40,6 +40,10 @@ _THROTTLED = frozenset(
 
 logger = logging.getLogger(__name__)
 
+# Takes (function ARN, event payload, command id) and makes the event run; raises a ProxyError if not.
+HandOver = Callable[[str, bytes, str], None]
+_hand_over: HandOver | None = None
+
 
 class BackgroundStartFailed(ProxyError):
     """The command was valid but could not be handed to a background invocation."""
@@ -48,8 +52,15 @@ class BackgroundStartFailed(ProxyError):
     error_code = "background_start_failed"
 
 
-def wanted(invocation: Invocation, settings: BackgroundSettings) -> bool:
+def hand_over_with(hand_over: HandOver | None) -> None:
+    """Run events go to `hand_over` instead of Lambda's Invoke API (`make serve`); None restores it."""
+    global _hand_over
+    _hand_over = hand_over
+
+
+def wanted(invocation: Invocation) -> bool:
     """Whether this invocation should run in the background rather than answer with its result."""
+    settings = BackgroundSettings.from_environ()
     requested = _requested(invocation.reserved.get(BACKGROUND_KEY))
     if not invocation.callback_url or has_execute_async(invocation.target):
         return False
@@ -61,21 +72,20 @@ def wanted(invocation: Invocation, settings: BackgroundSettings) -> bool:
 
 
 def start(
-    invocation: Invocation,
-    lambda_context: Any,
-    settings: BackgroundSettings,
-    proxy_settings: Settings,
-    request_id: str = "",
+    invocation: Invocation, lambda_context: Any, proxy_settings: Settings, request_id: str = ""
 ) -> Response:
     """Hand the command to an asynchronous invocation of this function and answer 202."""
+    from . import callback_url as callback_rules  # resolves names; only background runs need it
+
+    settings = BackgroundSettings.from_environ()
     target = invocation.target
-    callback_url = invocation.callback_url or ""
-    check_callback_url(callback_url, settings, proxy_settings)
+    url = invocation.callback_url or ""
+    callback_rules.check(url, settings, proxy_settings, callback_rules.outbound_policy())
     function_arn = getattr(lambda_context, "invoked_function_arn", None)
     if not isinstance(function_arn, str) or not function_arn.startswith("arn:"):
         raise BackgroundStartFailed(
             f"{target.id} is set to run in the background, which needs AWS Lambda (it invokes its own "
-            "function); this process has no Lambda context. Run it without a callback URL here."
+            "function) or `make serve`; this process has neither."
         )
     if not settings.callback_api_key:
         logger.warning(
@@ -83,18 +93,18 @@ def start(
         )
     import uuid
 
-    task = task_event.Task(
-        task_id=str(uuid.uuid4()),
+    run = run_event.Run(
+        run_id=str(uuid.uuid4()),
         command_id=target.id,
         params=invocation.params,
         task_data=invocation.task_data,
-        callback_url=callback_url,
+        callback_url=url,
         issued_at=int(time.time()),
         process_instance_id=_label(invocation.reserved.get("spiff__process_instance_id")),
         spiff_task_id=_label(invocation.reserved.get("spiff__task_id")),
     )
     try:
-        payload = task_event.encode(task, settings.task_secret)
+        payload = run_event.encode(run, signing_secret(proxy_settings))
     except (TypeError, ValueError) as error:
         raise BadRequest(
             f"{target.id}: the parameters or {TASK_DATA_KEY} cannot be handed to a background run: {error}.",
@@ -108,31 +118,31 @@ def start(
             "or remove it from CONNECTOR_PROXY_ASYNC_COMMANDS).",
             error_code="task_payload_too_large",
         )
-    _invoke_self(function_arn, payload, target.id)
+    (_hand_over or _invoke_self)(function_arn, payload, target.id)
     logger.info(
-        "background task %s started for %s (process instance %s, task %s, request %s)",
-        task.task_id,
+        "background run %s started for %s (process instance %s, task %s, request %s)",
+        run.run_id,
         target.id,
-        task.process_instance_id,
-        task.spiff_task_id,
+        run.process_instance_id,
+        run.spiff_task_id,
         request_id or "-",
     )
-    response = Response.json(202, accepted_envelope(task))
+    response = Response.json(202, accepted_envelope(run))
     response.command_id = target.id
     return response
 
 
-def accepted_envelope(task: task_event.Task) -> dict[str, Any]:
-    message = f"{task.command_id} runs in the background; its result will be sent to the callback URL."
+def accepted_envelope(run: run_event.Run) -> dict[str, Any]:
+    message = f"{run.command_id} runs in the background; its result will be sent to the callback URL."
     return {
         "command_response": {
-            "body": {"accepted": True, "task_id": task.task_id, "message": message},
+            "body": {"accepted": True, "run_id": run.run_id, "message": message},
             "mimetype": "application/json",
             "http_status": 202,
         },
         "command_response_version": 2,
         "error": None,
-        "spiff__logs": [f"background task {task.task_id} started for {task.command_id}"],
+        "spiff__logs": [f"background run {run.run_id} started for {run.command_id}"],
     }
 
 

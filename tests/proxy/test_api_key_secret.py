@@ -15,10 +15,11 @@ from support.paths import PROJECT_ROOT
 
 from spiff_lambda_proxy import secret_store
 from spiff_lambda_proxy.auth import API_KEY_HEADER
-from spiff_lambda_proxy.background import callback
-from spiff_lambda_proxy.background.settings import BackgroundSettings
+from spiff_lambda_proxy.background import callback_url
+from spiff_lambda_proxy.background.settings import BackgroundSettings, signing_secret
 from spiff_lambda_proxy.errors import ConfigurationError
 from spiff_lambda_proxy.settings import Settings
+from spiff_outbound.destinations import Policy
 
 KEY = "k3y-from-the-store-8c1f0e"
 ROOT = PROJECT_ROOT
@@ -164,19 +165,18 @@ def test_the_key_never_reaches_logs_or_answers(
     assert "API key read from the Secrets Manager secret" in caplog.text
 
 
-def test_a_stored_key_authenticates_callers_for_background_runs(aws: AwsTestBed) -> None:
-    stored = Settings.from_environ({"CONNECTOR_PROXY_API_KEY_SECRET": "/spiff/key"})
+def test_a_stored_key_signs_run_events_and_authenticates_callers(aws: AwsTestBed) -> None:
+    stored = Settings.from_environ({"CONNECTOR_PROXY_API_KEY_SECRET": create_secret(aws, KEY)})
     open_proxy = Settings.from_environ({})
-    background_settings = BackgroundSettings.from_environ(
-        {"SPIFFARENA_CALLBACK_API_KEY": "callback-key"}, api_key=KEY
-    )
-    # The key signs the task events, and callers count as authenticated: callbacks may go where
+    # The key signs the run events, and callers count as authenticated: callbacks may go where
     # SpiffArena says, as with CONNECTOR_PROXY_API_KEY.
-    assert background_settings.task_secret == KEY
-    callback_url = "https://spiff.example.com/v1.0/tasks/1/2/callback"
-    callback.check_callback_url(callback_url, background_settings, stored)
+    assert signing_secret(stored, {}) == KEY
+    assert signing_secret(stored, {"CONNECTOR_PROXY_TASK_SECRET": "own-secret"}) == "own-secret"
+    background_settings = BackgroundSettings.from_environ({"SPIFFARENA_CALLBACK_API_KEY": "callback-key"})
+    url = "https://spiff.example.com/v1.0/tasks/1/2/callback"
+    callback_url.check(url, background_settings, stored, Policy(), resolve=False)
     with pytest.raises(ConfigurationError):
-        callback.check_callback_url(callback_url, background_settings, open_proxy)
+        callback_url.check(url, background_settings, open_proxy, Policy(), resolve=False)
 
 
 def test_boto3_stays_unloaded_without_the_setting() -> None:

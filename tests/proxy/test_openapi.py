@@ -21,9 +21,9 @@ from support.local_server import serving
 from support.moto_endpoint import AwsTestBed
 from support.paths import PROJECT_ROOT
 
-from spiff_lambda_proxy import local
 from spiff_lambda_proxy.auth import API_KEY_HEADER
 from spiff_lambda_proxy.routes import router
+from tools.local.server import make_server
 
 ROOT = PROJECT_ROOT
 SPEC = ROOT / "docs" / "openapi.yaml"
@@ -88,7 +88,7 @@ def served(aws: AwsTestBed, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("CONNECTOR_PROXY_API_KEY", KEY)
     # Generated URLs must never be fetched: every destination is refused before any DNS lookup.
     monkeypatch.setenv("HTTP_CONNECTOR_DENIED_HOSTS", "*,0.0.0.0/0,::/0")
-    yield from serving(local.make_server("127.0.0.1", 0, timeout_seconds=30))
+    yield from serving(make_server("127.0.0.1", 0, timeout_seconds=30))
 
 
 Run = tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]

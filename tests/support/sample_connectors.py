@@ -154,3 +154,68 @@ CONNECTOR_BROKEN = {
     """,
     "connector_halfbroken/commands/bad.py": "raise ValueError('bad module at import')\n",
 }
+
+# Every kind of answer SpiffArena reads differently: v2 bodies, statuses and errors; v1 JSON and text.
+CONNECTOR_SHAPES = {
+    "connector_shapes/__init__.py": "",
+    "connector_shapes/commands/__init__.py": "",
+    "connector_shapes/commands/shapes.py": """
+        from typing import Any
+
+
+        class V2:
+            def __init__(self, body: Any = None, status: int = 200, error_code: str = "",
+                         headers: Any = None):
+                self.body, self.status, self.code, self.headers = body, status, error_code, headers
+
+            def execute(self, config, task_data):
+                command_response = {"body": self.body, "mimetype": "application/json",
+                                    "http_status": self.status}
+                if self.headers is not None:
+                    command_response["headers"] = self.headers
+                error = {"error_code": self.code, "message": "it went wrong"} if self.code else None
+                return {
+                    "command_response": command_response,
+                    "command_response_version": 2,
+                    "error": error,
+                    "spiff__logs": ["shaped"],
+                }
+
+
+        class V1:
+            def __init__(self, response: Any = "", status: int = 200, mimetype: str = "application/json"):
+                self.response, self.status, self.mimetype = response, status, mimetype
+
+            def execute(self, config, task_data):
+                return {"response": self.response, "status": self.status, "mimetype": self.mimetype}
+
+
+        class Raises:
+            def execute(self, config, task_data):
+                raise LookupError("no such thing")
+    """,
+}
+
+# Leaves a mark when it runs, so a refused event can be shown not to have run it.
+CONNECTOR_PROBE = {
+    "connector_probe/__init__.py": "",
+    "connector_probe/commands/__init__.py": "",
+    "connector_probe/commands/probe.py": """
+        from pathlib import Path
+
+
+        class Touch:
+            def __init__(self, path: str, secret_value: str = ""):
+                self.path = path
+
+            def execute(self, config, task_data):
+                Path(self.path).write_text("ran")
+                return {
+                    "command_response": {"body": {"touched": True}, "mimetype": "application/json",
+                                         "http_status": 200},
+                    "command_response_version": 2,
+                    "error": None,
+                    "spiff__logs": [],
+                }
+    """,
+}

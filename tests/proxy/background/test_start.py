@@ -2,87 +2,29 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from botocore.stub import ANY, Stubber
+from support.background import ARN, Stubbed
 from support.callback_server import CallbackServer, running
 from support.lambda_events import SOURCES, FakeContext, invoke
 from support.paths import PROJECT_ROOT
 from support.sample_connectors import CONNECTOR_SAMPLE
 
 import lambda_function
-from spiff_lambda_proxy.background import event as task_event
+from spiff_lambda_proxy.background import event as run_event
 from spiff_lambda_proxy.background import start as background
 from spiff_lambda_proxy.registry import Registry
 from spiff_lambda_proxy.settings import SETTINGS
 
-ARN = FakeContext().invoked_function_arn
 CALLBACK = "https://spiff.example.com/v1.0/tasks/7/0b8a2c1e/callback"
 
 
 @pytest.fixture(autouse=True)
 def sample(extra_connectors: Callable[[dict[str, str]], Registry]) -> Registry:
     return extra_connectors(CONNECTOR_SAMPLE)
-
-
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Fake credentials and no instance metadata: nothing here may talk to AWS."""
-    for name in (
-        "AWS_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    # Should a call ever get past the stub, it goes to a closed port on this machine, not to AWS.
-    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    background._clients.clear()
-    yield
-    background._clients.clear()
-
-
-class Stubbed(NamedTuple):
-    stub: Stubber
-    # The parameters of every invoke call, as the client received them.
-    calls: list[dict[str, Any]]
-
-    def expect_invoke(self) -> None:
-        self.stub.add_response(
-            "invoke",
-            {"StatusCode": 202},
-            expected_params={"FunctionName": ARN, "InvocationType": "Event", "Payload": ANY},
-        )
-
-    def payload(self, index: int = 0) -> dict[str, Any]:
-        raw = self.calls[index]["Payload"]
-        event: dict[str, Any] = json.loads(raw)
-        return event
-
-
-@pytest.fixture
-def lambda_stub() -> Iterator[Stubbed]:
-    client = background.lambda_client("us-east-1")
-    calls: list[dict[str, Any]] = []
-
-    def record(params: dict[str, Any], **_: Any) -> None:
-        calls.append(dict(params))
-
-    client.meta.events.register("before-parameter-build.lambda.Invoke", record)
-    with Stubber(client) as stub:
-        yield Stubbed(stub, calls)
-        stub.assert_no_pending_responses()
 
 
 @pytest.fixture
@@ -111,7 +53,7 @@ def assert_accepted(answer: Any, command: str) -> str:
     assert body["command_response"]["http_status"] == 202
     accepted = body["command_response"]["body"]
     assert accepted["accepted"] is True and command in accepted["message"]
-    return str(uuid.UUID(accepted["task_id"]))
+    return str(uuid.UUID(accepted["run_id"]))
 
 
 def test_execute_async_commands_keep_starting_their_own_work(lambda_stub: Stubbed) -> None:
@@ -137,7 +79,7 @@ def test_listed_commands_run_in_the_background(
 
     [call] = lambda_stub.calls
     assert (call["FunctionName"], call["InvocationType"]) == (ARN, "Event")
-    task = lambda_stub.payload()[task_event.TASK_KEY]
+    task = lambda_stub.payload()[run_event.EVENT_KEY]
     assert task["task_id"] == task_id
     assert (task["command_id"], task["params"]) == ("sample/Echo", {"message": "hi"})
     assert (task["task_data"], task["callback_url"]) == ({"order": 42}, CALLBACK)
@@ -157,11 +99,11 @@ def test_the_reserved_argument_runs_any_command_in_the_background(
     )
     assert_accepted(answer, "sample/Echo")
     # Reserved keys never reach the command.
-    assert "spiff__proxy_background" not in lambda_stub.payload()[task_event.TASK_KEY]["params"]
+    assert "spiff__proxy_background" not in lambda_stub.payload()[run_event.EVENT_KEY]["params"]
 
 
-def test_the_payload_round_trips_into_a_task_that_runs_and_calls_back(
-    lambda_stub: Stubbed, monkeypatch: pytest.MonkeyPatch
+def test_the_payload_round_trips_into_a_run_that_calls_back(
+    lambda_stub: Stubbed, monkeypatch: pytest.MonkeyPatch, loopback_callbacks: None
 ) -> None:
     monkeypatch.setenv("SPIFFARENA_CALLBACK_API_KEY", "callback-key")
     monkeypatch.setenv("CONNECTOR_PROXY_TASK_SECRET", "signing-secret")
@@ -175,13 +117,13 @@ def test_the_payload_round_trips_into_a_task_that_runs_and_calls_back(
         assert server.received == []  # nothing ran yet
 
         event = lambda_stub.payload()
-        assert event[task_event.SIGNATURE_KEY].startswith("hmac-sha256=")
+        assert event[run_event.SIGNATURE_KEY].startswith("hmac-sha256=")
         result = lambda_function.lambda_handler(event, FakeContext())
 
-    assert result["ok"] is True and result["task_id"] == task_id
+    assert result["ok"] is True and result["run_id"] == task_id
     [put] = server.puts()
     assert put.headers["spiffworkflow-api-key"] == "callback-key"
-    assert put.json["command_response"]["body"] == {"echo": "hihihi", "task_data": {"order": 42}}
+    assert put.json["command_response"]["body"]["body"] == {"echo": "hihihi", "task_data": {"order": 42}}
 
 
 def test_without_a_callback_url_commands_run_synchronously(
@@ -363,6 +305,7 @@ def test_every_new_setting_is_documented() -> None:
         "CONNECTOR_PROXY_CALLBACK_ATTEMPTS",
         "CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS",
         "CONNECTOR_PROXY_CALLBACK_RESERVE_SECONDS",
+        "CONNECTOR_PROXY_CALLBACK_SHAPE",
     ):
         assert documented.get(name), name
     doc = (PROJECT_ROOT / "docs" / "long-running.md").read_text()

@@ -15,8 +15,8 @@ from support.local_server import serving
 from support.oauth_flow import USER_TOKEN, provider_settings
 from support.oauth_provider import FakeProvider
 
-from spiff_lambda_proxy import local
 from spiff_lambda_proxy.registry import Registry
+from tools.local.server import make_server
 
 from .conftest import STATE_SECRET
 
@@ -36,7 +36,7 @@ def served(
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("CONNECTOR_PROXY_AUTH_REDIRECT_ORIGINS", spiffarena.origin)
     monkeypatch.setenv("CONNECTOR_PROXY_AUTH_STATE_SECRET", STATE_SECRET)
-    yield from serving(local.make_server("127.0.0.1", 0, timeout_seconds=30))
+    yield from serving(make_server("127.0.0.1", 0, timeout_seconds=30))
 
 
 @pytest.fixture

@@ -1,60 +1,23 @@
-"""The handler on this machine: `make serve` over real HTTP, and `invoke EVENT.json`."""
+"""`make serve`'s server over real HTTP: each request as a Function URL event, the answer back."""
 
 from __future__ import annotations
 
 import http.client
-import json
-import os
-import subprocess
-import sys
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
-from support.lambda_events import EVENTS_DIR
-from support.local_server import serving
-from support.paths import PROJECT_ROOT
+from support.local_server import request, serving
 from support.sample_connectors import CONNECTOR_SAMPLE
 
 import lambda_function
-from spiff_lambda_proxy import local
 from spiff_lambda_proxy.registry import Registry
-
-PROJECT = PROJECT_ROOT
-
-
-class Reply(NamedTuple):
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-def request(
-    base_url: str,
-    method: str,
-    path: str,
-    body: bytes | dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Reply:
-    host, port = base_url.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    headers = dict(headers or {})
-    if isinstance(body, dict):
-        body = json.dumps(body).encode()
-        headers.setdefault("Content-Type", "application/json")
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        return Reply(response.status, response.headers, response.read())
-    finally:
-        connection.close()
+from tools.local import server as local
+from tools.local.context import LocalContext
+from tools.local.function_url import function_url_event, http_answer
 
 
 @pytest.fixture
@@ -169,7 +132,7 @@ def test_a_handler_crash_is_a_502_like_a_function_url(sample: Registry) -> None:
 
 
 def test_event_is_a_function_url_payload() -> None:
-    event = local.function_url_event(
+    event = function_url_event(
         "post",
         "/v1/do/x/Y?a=1&a=2&b=",
         [("Content-Type", "application/json"), ("X-Twice", "1"), ("x-twice", "2"), ("Cookie", "s=1; t=2")],
@@ -183,13 +146,13 @@ def test_event_is_a_function_url_payload() -> None:
     assert event["cookies"] == ["s=1", "t=2"]
     assert event["requestContext"]["http"]["method"] == "POST"
     assert (event["body"], event["isBase64Encoded"]) == ('{"k": "v"}', False)
-    binary = local.function_url_event("POST", "/", [("Content-Type", "image/png")], b"\x89PNG\xff")
+    binary = function_url_event("POST", "/", [("Content-Type", "image/png")], b"\x89PNG\xff")
     assert binary["isBase64Encoded"] is True
-    assert "body" not in local.function_url_event("GET", "/", [], b"")
+    assert "body" not in function_url_event("GET", "/", [], b"")
 
 
 def test_answers_read_like_a_function_url_reads_them() -> None:
-    status, headers, body = local.http_answer(
+    status, headers, body = http_answer(
         {
             "statusCode": 201,
             "headers": {"X-A": "1"},
@@ -201,7 +164,7 @@ def test_answers_read_like_a_function_url_reads_them() -> None:
     assert (status, body) == (201, b"hi")
     assert headers == [("X-A", "1"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")]
     # Anything without a statusCode is sent as a JSON document.
-    assert local.http_answer({"just": "data"}) == (
+    assert http_answer({"just": "data"}) == (
         200,
         [("Content-Type", "application/json")],
         b'{"just": "data"}',
@@ -209,107 +172,51 @@ def test_answers_read_like_a_function_url_reads_them() -> None:
 
 
 def test_context_counts_down_and_never_below_zero() -> None:
-    context = local.LocalContext(timeout_seconds=5)
+    context = LocalContext(timeout_seconds=5)
     assert 0 < context.get_remaining_time_in_millis() <= 5000
     assert context.invoked_function_arn.endswith(":function:spiff-connector-proxy")
-    assert context.aws_request_id != local.LocalContext().aws_request_id
-    assert local.LocalContext(timeout_seconds=0).get_remaining_time_in_millis() == 0
+    assert context.aws_request_id != LocalContext().aws_request_id
+    assert LocalContext(timeout_seconds=0).get_remaining_time_in_millis() == 0
 
 
 def test_load_handler_is_the_lambda_entry_point() -> None:
     assert local.load_handler() is lambda_function.lambda_handler
 
 
-# --- the command line ---------------------------------------------------------------------
-
-
-def run_module(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONNECTOR_PROXY_", "HTTP_CONNECTOR_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "spiff_lambda_proxy", *args],
-        cwd=PROJECT,
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def test_invoke_prints_the_answer_to_a_real_event_file() -> None:
-    done = run_module("invoke", str(EVENTS_DIR / "lambdaFunctionUrlEvent.json"))
-    assert done.returncode == 0, done.stderr
-    answer = json.loads(done.stdout)
-    assert answer["statusCode"] == 200
-    assert "SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_URL" in answer["body"]
-    assert "GET / -> 200" in done.stderr  # the proxy's own log line
-
-
-def test_invoke_answers_in_the_shape_of_the_events_front_door(tmp_path: Path) -> None:
-    event = json.loads((EVENTS_DIR / "albEvent.json").read_text())
-    event.update(path="/v1/liveness", httpMethod="GET")
-    event_file = tmp_path / "alb.json"
-    event_file.write_text(json.dumps(event))
-    done = run_module("invoke", str(event_file))
-    assert done.returncode == 0, done.stderr
-    answer = json.loads(done.stdout)
-    assert answer["statusDescription"] == "200 OK"
-    assert json.loads(answer["body"]) == {"ok": True}
-
-
-def test_invoke_reads_stdin_and_refuses_what_is_not_json(tmp_path: Path) -> None:
-    event = json.loads((EVENTS_DIR / "lambdaFunctionUrlEvent.json").read_text())
-    event["rawPath"] = "/v1/commands"
-    from_stdin = run_module("invoke", "-", stdin=json.dumps(event))
-    assert from_stdin.returncode == 0, from_stdin.stderr
-    assert json.loads(from_stdin.stdout)["statusCode"] == 200
-    garbage = tmp_path / "garbage.json"
-    garbage.write_text("{not json")
-    refused = run_module("invoke", str(garbage))
-    assert refused.returncode == 2
-    assert "is not JSON" in refused.stderr
-    missing = run_module("invoke", str(tmp_path / "nope.json"))
-    assert missing.returncode == 2
-    assert "Cannot read the event file" in missing.stderr
-
-
-def test_serve_command_listens_and_answers() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "spiff_lambda_proxy", "serve", "--port", "0", "--timeout", "10"],
-        cwd=PROJECT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def test_a_burst_of_connections_waits_in_the_backlog_instead_of_being_reset(sample: Registry) -> None:
+    server = local.make_server("127.0.0.1", 0, timeout_seconds=30)
+    waiting: list[socket.socket] = []
     try:
-        assert process.stdout is not None
-        banner = _read_line_within(process, 30)
-        assert banner.startswith("Serving the connector proxy on http://127.0.0.1:"), banner
-        url = banner.split()[-1]
-        assert request(url, "GET", "/v1/liveness").json == {"ok": True}
-        assert request(url, "GET", "/v1/commands").status == 200
+        # Nothing accepts yet, so every connection must fit in the listen backlog (the standard
+        # library's is 5: the 7th connect would hang, then fail).
+        for _ in range(100):
+            waiting.append(socket.create_connection(("127.0.0.1", server.server_port), timeout=2))
+        for _ in serving(server):
+            for sock in waiting:
+                sock.sendall(b"GET /v1/liveness HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            answers = [sock.makefile("rb").read() for sock in waiting]
     finally:
-        process.terminate()
-        process.communicate(timeout=30)
+        for sock in waiting:
+            sock.close()
+    assert all(answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b'{"ok":true}') for answer in answers)
 
 
-def _read_line_within(process: subprocess.Popen[str], seconds: float) -> str:
-    """The first line the process prints, failing (not hanging) if none comes in time."""
-    lines: list[str] = []
-    reader = threading.Thread(
-        target=lambda: lines.append(process.stdout.readline() if process.stdout else "")
-    )
-    reader.daemon = True
-    reader.start()
-    reader.join(timeout=seconds)
-    assert lines, "the server printed nothing"
-    return lines[0].strip()
+def test_a_burst_of_100_concurrent_requests_is_answered_without_a_reset(served: str) -> None:
+    start = threading.Barrier(100)
+    statuses: list[int] = []
+    errors: list[str] = []
 
+    def one() -> None:
+        start.wait(10)
+        try:
+            statuses.append(request(served, "GET", "/v1/liveness").status)
+        except OSError as error:
+            errors.append(repr(error))
 
-def test_serve_reports_a_port_in_use() -> None:
-    with local.make_server("127.0.0.1", 0, handler=lambda event, context: {}) as taken:
-        port = taken.server_address[1]
-        done = run_module("serve", "--port", str(port))
-    assert done.returncode == 1
-    assert f"Cannot listen on 127.0.0.1:{port}" in done.stderr
+    clients = [threading.Thread(target=one) for _ in range(100)]
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join(30)
+    assert errors == []
+    assert statuses == [200] * 100

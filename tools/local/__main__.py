@@ -1,0 +1,170 @@
+"""`python -m tools.local serve | invoke EVENT.json`: the Lambda handler on this machine.
+
+serve   an HTTP server on 127.0.0.1:7004 (`make serve`) that reloads when code or
+        connectors change; point SpiffArena's SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_URL at it
+invoke  call the handler once with a Lambda event from a file (or - for stdin)
+        and print its answer; a background run it starts runs to its end first
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import logging
+import signal
+import socket
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Any
+
+from . import reload
+from .context import DEFAULT_TIMEOUT_SECONDS
+from .server import DEFAULT_HOST, DEFAULT_PORT, Handler, LocalServer, invoke, listen, load_handler
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "serve":
+        return _serve(args)
+    return _invoke(args.event, args.timeout)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.local",
+        description=__doc__.split("\n\n", 1)[0] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="answer HTTP like a Lambda Function URL")
+    serve.add_argument("--host", default=DEFAULT_HOST)
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    serve.add_argument("--reload", type=int, choices=(0, 1), default=1, help="restart on changes (default 1)")
+    # Set by the reloading supervisor for the server processes it starts.
+    serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--reloaded-after", help=argparse.SUPPRESS)
+    invoke = commands.add_parser("invoke", help="call the handler once with an event file")
+    invoke.add_argument("event", help="a JSON Lambda event (e.g. tests/events/*.json), or - for stdin")
+    for command in (serve, invoke):
+        command.add_argument(
+            "--timeout",
+            type=float,
+            default=DEFAULT_TIMEOUT_SECONDS,
+            help="the function timeout the context reports, in seconds (default %(default)s)",
+        )
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if args.listen_fd is not None:
+        listener = socket.socket(fileno=args.listen_fd)
+    else:
+        try:
+            listener = listen(args.host, args.port)
+        except OSError as error:
+            print(_cannot_listen(args.host, args.port, error), file=sys.stderr)
+            return 1
+    if args.reload and args.listen_fd is None:
+        server_args = ["--host", args.host, "--port", str(args.port), "--timeout", str(args.timeout)]
+        return reload.supervise(server_args, listener)
+    return _run_server(listener, args)
+
+
+def _cannot_listen(host: str, port: int, error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"Cannot listen on {host}:{port}: the port is in use (another make serve?). "
+            f"Choose another one with PORT=, e.g. make serve PORT={port + 1}"
+        )
+    if error.errno == errno.EACCES:
+        return f"Cannot listen on {host}:{port}: not allowed. Choose a port above 1024 with PORT="
+    if error.errno == errno.EADDRNOTAVAIL or isinstance(error, socket.gaierror):
+        return f"Cannot listen on {host}:{port}: {host} is not an address of this machine (HOST=)."
+    return f"Cannot listen on {host}:{port}: {error.strerror or error} (HOST= and PORT= change it)."
+
+
+def _run_server(listener: socket.socket, args: argparse.Namespace) -> int:
+    handler, registry = _load()
+    server = LocalServer(listener, handler, args.timeout)
+    if registry is None:
+        print(f"Serving on {server.url}, but the proxy failed to load (see above); save a fix to reload.")
+    else:
+        from . import banner
+
+        if args.reloaded_after:
+            lines = banner.reloaded(args.reloaded_after, registry)
+        else:
+            lines = banner.banner(
+                server.url, args.host, registry, args.timeout, reload=args.listen_fd is not None
+            )
+        print("\n".join(lines), flush=True)
+    stopping = threading.Event()
+
+    def graceful_stop(signum: int, frame: object) -> None:
+        # From the reloading supervisor: stop accepting, finish what was started, then exit.
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, graceful_stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.server_close()  # Ctrl-C: wait for nothing
+        return 0
+    server.server_close()
+    server.wait_idle()
+    server.runs.wait()
+    return 0
+
+
+def _load() -> tuple[Handler, Any]:
+    """The handler and its registry; if the code does not load, a handler that says why."""
+    try:
+        handler = load_handler()
+        from spiff_lambda_proxy.registry import registry
+
+        return handler, registry()
+    except Exception as error:
+        traceback.print_exc()
+        message = (
+            f"The proxy failed to load: {type(error).__name__}: {error}. Fix it and save: make serve reloads."
+        )
+        body = json.dumps(
+            {"command_response": {}, "error": {"error_code": "proxy_failed_to_load", "message": message}}
+        )
+
+        def broken(event: Any, context: Any) -> Any:
+            return {"statusCode": 500, "headers": {"Content-Type": "application/json"}, "body": body}
+
+        return broken, None
+
+
+def _invoke(event_file: str, timeout: float) -> int:
+    try:
+        text = sys.stdin.read() if event_file == "-" else Path(event_file).read_text()
+        event: Any = json.loads(text)
+    except OSError as error:
+        print(f"Cannot read the event file {event_file}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"{event_file} is not JSON: {error}", file=sys.stderr)
+        return 2
+    try:
+        answer = invoke(event, timeout)
+    except Exception as error:
+        # What Lambda would report as a failed invocation (a background run's result not delivered).
+        print(f"The invocation failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(answer, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
