@@ -17,6 +17,7 @@ if os.path.isdir(_connectors) and _connectors not in sys.path:
     sys.path.append(_connectors)
 
 from spiff_lambda_proxy import snapstart  # noqa: E402
+from spiff_lambda_proxy.budget import LambdaContext  # noqa: E402
 from spiff_lambda_proxy.handler import handle  # noqa: E402
 from spiff_lambda_proxy.registry import registry  # noqa: E402
 
@@ -25,5 +26,5 @@ registry()
 snapstart.register()
 
 
-def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+def lambda_handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     return handle(event, context)

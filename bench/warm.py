@@ -49,6 +49,7 @@ def _request(mode: str, task_root: Path, upstream_url: str, calls: int, warmup: 
         {
             "mode": mode,
             "task_root": str(task_root),
+            "context_file": str(target.CONTEXT_FILE),
             "upstream_url": upstream_url,
             "calls": calls,
             "warmup": warmup,

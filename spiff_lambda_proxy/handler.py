@@ -14,6 +14,7 @@ from typing import Any
 
 from . import cors, logs
 from .background import event as run_event
+from .budget import LambdaContext
 from .envelope import error_envelope, error_response
 from .errors import PayloadTooLarge, ProxyError, UnrecognisedEvent
 from .events import adapt
@@ -28,9 +29,9 @@ logger = logging.getLogger(__name__)
 _ANSWER_OVERHEAD = 64 * 1024
 
 
-def handle(event: Any, context: Any) -> dict[str, Any]:
+def handle(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     started = time.perf_counter()
-    lambda_request_id = str(getattr(context, "aws_request_id", "") or "")
+    lambda_request_id = context.aws_request_id if context is not None else ""
     if run_event.is_run_event(event):
         # A background run this function handed to itself, not an HTTP request. It is the one
         # path that may raise: a result SpiffArena never got must count as a failed invocation.

@@ -7,10 +7,11 @@ a path that matches no route is 404, a known path with another method 405.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from . import cors, logs
 from .auth import check_api_key, expected_api_key
+from .budget import LambdaContext
 from .errors import MethodNotAllowed, NotFound
 from .messages import Request, Response
 from .registry import Registry
@@ -22,7 +23,7 @@ class Call(NamedTuple):
 
     settings: Settings
     registry: Registry
-    lambda_context: Any
+    lambda_context: LambdaContext | None
     path_params: dict[str, str]
 
 
@@ -64,7 +65,7 @@ class Router:
         return register
 
     def dispatch(
-        self, request: Request, settings: Settings, registry: Registry, lambda_context: Any
+        self, request: Request, settings: Settings, registry: Registry, lambda_context: LambdaContext | None
     ) -> Response:
         path = route_path(request.path, request.stage, settings.base_path)
         segments = _segments(path)

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..budget import LambdaContext
 from ..errors import BadRequest, PayloadTooLarge, ProxyError
 from ..messages import Response
 from ..runner import TASK_DATA_KEY, Invocation, has_execute_async
@@ -72,7 +73,10 @@ def wanted(invocation: Invocation) -> bool:
 
 
 def start(
-    invocation: Invocation, lambda_context: Any, proxy_settings: Settings, request_id: str = ""
+    invocation: Invocation,
+    lambda_context: LambdaContext | None,
+    proxy_settings: Settings,
+    request_id: str = "",
 ) -> Response:
     """Hand the command to an asynchronous invocation of this function and answer 202."""
     from . import callback_url as callback_rules  # resolves names; only background runs need it
@@ -81,7 +85,7 @@ def start(
     target = invocation.target
     url = invocation.callback_url or ""
     callback_rules.check(url, settings, proxy_settings, callback_rules.outbound_policy())
-    function_arn = getattr(lambda_context, "invoked_function_arn", None)
+    function_arn = lambda_context.invoked_function_arn if lambda_context is not None else None
     if not isinstance(function_arn, str) or not function_arn.startswith("arn:"):
         raise BackgroundStartFailed(
             f"{target.id} is set to run in the background, which needs AWS Lambda (it invokes its own "

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import logs, metrics, runner
-from ..budget import ANSWER_MARGIN_SECONDS
+from ..budget import LambdaContext, run_deadlines
 from ..errors import CommandNotFound, ConfigurationError, InvalidResult, ProxyError
 from ..messages import dump_json
 from ..registry import registry
@@ -29,8 +29,6 @@ from .settings import BackgroundSettings, signing_secret
 
 logger = logging.getLogger(__name__)
 
-# Without a Lambda context (local runs) nothing bounds the work; keep delivery bounded anyway.
-_UNBOUNDED_SECONDS = 900.0
 _LEVELS = {
     callback.DELIVERED: logging.INFO,
     callback.RETRY_SCHEDULED: logging.INFO,
@@ -54,7 +52,7 @@ class RunFailed(Exception):
     """SpiffArena never got the run's result; Lambda passes the event on to its failure destination."""
 
 
-def run(event: Mapping[str, Any], lambda_context: Any) -> dict[str, Any]:
+def run(event: Mapping[str, Any], lambda_context: LambdaContext | None) -> dict[str, Any]:
     started = time.time()
     try:
         proxy_settings = Settings.from_environ()
@@ -89,6 +87,7 @@ def run(event: Mapping[str, Any], lambda_context: Any) -> dict[str, Any]:
         logger.error("%s (%s)", message, _labels(the_run))
         raise RunFailed(message) from None
 
+    deadlines = run_deadlines(lambda_context, settings.callback_reserve)
     if expired_after is not None:
         envelope = result.failure(
             ProxyError(
@@ -99,12 +98,12 @@ def run(event: Mapping[str, Any], lambda_context: Any) -> dict[str, Any]:
             )
         )
     else:
-        envelope = outcome(the_run, lambda_context, settings)
+        envelope = outcome(the_run, deadlines.command, settings)
     delivery = callback.deliver(
         the_run.callback_url,
         _encode(the_run.command_id, envelope),
         api_key=settings.callback_api_key,
-        deadline=_delivery_deadline(lambda_context),
+        deadline=deadlines.delivery,
         retries=callback.Retries(
             settings.callback_timeout, settings.callback_attempts, settings.callback_backoff
         ),
@@ -113,7 +112,7 @@ def run(event: Mapping[str, Any], lambda_context: Any) -> dict[str, Any]:
     return _report(the_run, envelope, delivery, where, started)
 
 
-def outcome(the_run: run_event.Run, lambda_context: Any, settings: BackgroundSettings) -> dict[str, Any]:
+def outcome(the_run: run_event.Run, deadline: float | None, settings: BackgroundSettings) -> dict[str, Any]:
     """Run the command; whatever happens, the callback body that reports it."""
     plugin, _, name = the_run.command_id.partition("/")
     target = registry().command(plugin, name)
@@ -122,7 +121,7 @@ def outcome(the_run: run_event.Run, lambda_context: Any, settings: BackgroundSet
             raise CommandNotFound(f"No command {the_run.command_id} here any more.")
         # Bound again: the deployment may have changed since the request was validated.
         invocation = runner.bind(target, the_run.params)._replace(task_data=the_run.task_data)
-        returned = runner.execute(invocation, _command_deadline(lambda_context, settings))
+        returned = runner.execute(invocation, deadline)
         return result.callback_envelope(the_run.command_id, returned, settings.callback_shape)
     except ProxyError as error:
         return result.failure(error)
@@ -175,24 +174,3 @@ def _encode(command_id: str, envelope: dict[str, Any]) -> bytes:
     except (TypeError, ValueError) as error:
         message = f"{command_id} returned a result that cannot be sent as JSON: {error}"
         return dump_json(result.failure(InvalidResult(message)))
-
-
-def _remaining_seconds(lambda_context: Any) -> float | None:
-    remaining_ms = getattr(lambda_context, "get_remaining_time_in_millis", None)
-    return float(remaining_ms()) / 1000 if callable(remaining_ms) else None
-
-
-def _command_deadline(lambda_context: Any, settings: BackgroundSettings) -> float | None:
-    """When the command must be done: the function's time minus what delivering the result needs."""
-    remaining = _remaining_seconds(lambda_context)
-    if remaining is None:
-        return None
-    reserve = min(settings.callback_reserve, remaining / 2)
-    return time.time() + max(remaining - reserve, 0.0)
-
-
-def _delivery_deadline(lambda_context: Any) -> float:
-    remaining = _remaining_seconds(lambda_context)
-    if remaining is None:
-        return time.time() + _UNBOUNDED_SECONDS
-    return time.time() + max(remaining - ANSWER_MARGIN_SECONDS, 0.0)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 
 import pytest
-from support.lambda_events import SOURCES, invoke
+from support.lambda_events import SOURCES, invoke, lambda_context
 from support.sample_connectors import CONNECTOR_SAMPLE
 
 from spiff_lambda_proxy.registry import Registry
@@ -86,6 +86,7 @@ def test_key_never_logged(with_key: None, caplog: pytest.LogCaptureFixture) -> N
 
 
 def test_one_log_line_per_request(caplog: pytest.LogCaptureFixture, with_key: None) -> None:
+    context = lambda_context()
     with caplog.at_level(logging.INFO, logger="spiff_lambda_proxy"):
         invoke(
             "function-url",
@@ -93,13 +94,14 @@ def test_one_log_line_per_request(caplog: pytest.LogCaptureFixture, with_key: No
             "/v1/do/sample/Echo",
             body={"message": "m"},
             headers={"Spiff-Connector-Proxy-Api-Key": KEY},
+            context=context,
         )
     lines = [r for r in caplog.records if hasattr(r, "duration_ms")]
     assert len(lines) == 1
     fields = lines[0].__dict__
     assert fields["method"] == "POST" and fields["path"] == "/v1/do/sample/Echo"
     assert fields["command"] == "sample/Echo" and fields["status"] == 200
-    assert fields["aws_request_id"].startswith("req-") and fields["duration_ms"] >= 0
+    assert fields["aws_request_id"] == context.aws_request_id and fields["duration_ms"] >= 0
 
 
 class TestCors:

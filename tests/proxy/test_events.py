@@ -10,9 +10,9 @@ from support.lambda_events import (
     EVENTS_DIR,
     SOURCES,
     Answer,
-    FakeContext,
     check_answer_shape,
     invoke,
+    lambda_context,
     make_event,
 )
 
@@ -42,7 +42,7 @@ def mirror(extra_connectors: Callable[[dict[str, str]], Registry]) -> Registry:
 
 
 def send(event: dict[str, object], source: str = "function-url") -> Answer:
-    raw = lambda_function.lambda_handler(event, FakeContext())
+    raw = lambda_function.lambda_handler(event, lambda_context())
     check_answer_shape(source, raw)
     return Answer(source, raw)
 
@@ -143,7 +143,7 @@ def test_binary_v1_result_travels_as_base64(extra_connectors: Callable[[dict[str
 )
 def test_untouched_aws_samples_are_answered(name: str, status: int) -> None:
     event = json.loads((EVENTS_DIR / name).read_text())
-    raw = lambda_function.lambda_handler(event, FakeContext())
+    raw = lambda_function.lambda_handler(event, lambda_context())
     assert raw["statusCode"] == status
     if status == 404:
         assert json.loads(raw["body"])["error"]["error_code"] == "not_found"

@@ -12,7 +12,7 @@ import re
 
 import pytest
 from conftest import AddConnectors
-from support.lambda_events import FakeContext, invoke
+from support.lambda_events import invoke, lambda_context
 from support.lambda_runtime import JSON_ERROR, JSON_INFO, REQUEST_ID, TEXT, TEXT_INFO, Frame, runtime_logging
 
 from spiff_lambda_proxy.settings import Settings, log_level
@@ -208,7 +208,7 @@ def test_lambdas_level_quiets_the_record_and_the_proxys_own_setting_wins(
 
 
 def test_the_request_id_comes_from_the_context_outside_lambda(caplog: pytest.LogCaptureFixture) -> None:
-    context = FakeContext()
+    context = lambda_context()
     with caplog.at_level("INFO", logger="spiff_lambda_proxy"):
         invoke("function-url", "GET", "/liveness", context=context)
     (record,) = [r for r in caplog.records if hasattr(r, "duration_ms")]

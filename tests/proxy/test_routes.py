@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from support.lambda_events import SOURCES, FakeContext, invoke
+from support.lambda_events import SOURCES, invoke, lambda_context
 from support.sample_connectors import CONNECTOR_SAMPLE
 
 from spiff_lambda_proxy.registry import Registry
@@ -191,7 +191,7 @@ class TestRoutes:
 def test_unrecognised_event_gets_a_clear_answer(event: object) -> None:
     import lambda_function
 
-    answer = lambda_function.lambda_handler(event, FakeContext())
+    answer = lambda_function.lambda_handler(event, lambda_context())
     assert answer["statusCode"] == 400
     error = json.loads(answer["body"])["error"]
     assert error["error_code"] == "unrecognised_event"
@@ -273,7 +273,7 @@ def test_answer_over_lambda_limit_is_an_error_not_a_crash(
 )
 def test_commands_learn_their_deadline(source: str, budget: float, sample: Registry) -> None:
     before = time.time()
-    answer = invoke(source, "POST", "/v1/do/sample/ReadDeadline", context=FakeContext(remaining_ms=10_000))
+    answer = invoke(source, "POST", "/v1/do/sample/ReadDeadline", context=lambda_context(remaining_ms=10_000))
     deadline = answer.json["command_response"]["body"]["deadline"]
     # 10 s left, minus the margin kept for answering.
     assert before + budget - 0.5 <= deadline <= time.time() + budget
@@ -284,7 +284,7 @@ def test_api_gateway_and_spiffarenas_wait_cap_the_deadline(
 ) -> None:
     def deadline_of(source: str) -> float:
         answer = invoke(
-            source, "POST", "/v1/do/sample/ReadDeadline", context=FakeContext(remaining_ms=300_000)
+            source, "POST", "/v1/do/sample/ReadDeadline", context=lambda_context(remaining_ms=300_000)
         )
         return float(answer.json["command_response"]["body"]["deadline"])
 

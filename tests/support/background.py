@@ -12,9 +12,10 @@ from botocore.stub import ANY, Stubber
 import lambda_function
 from spiff_lambda_proxy.background import event as run_event
 from support.callback_server import CallbackServer
-from support.lambda_events import FakeContext
+from support.lambda_events import lambda_context
+from tools.local.context import LocalContext
 
-ARN = FakeContext().invoked_function_arn
+ARN = lambda_context().invoked_function_arn
 SECRET = "task-secret-for-tests"
 CALLBACK_KEY = "spiff-service-account-key-0d1e"
 # SpiffArena's host in requests that never reach a server: resolved by the tripwire's fake DNS.
@@ -61,8 +62,8 @@ def event_for(task: run_event.Run, secret: str | None = SECRET) -> dict[str, Any
     return event
 
 
-def run(event: Any, context: FakeContext | None = None) -> dict[str, Any]:
-    result: dict[str, Any] = lambda_function.lambda_handler(event, context or FakeContext())
+def run(event: Any, context: LocalContext | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = lambda_function.lambda_handler(event, context or lambda_context())
     return result
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from tools.local.context import LocalContext
+
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
 
 # Every HTTP front door the handler answers; tests parametrise over these.
@@ -25,22 +27,13 @@ SOURCES = ("function-url", "http-api", "rest-api", "alb", "alb-multi")
 _request_ids = itertools.count(1)
 
 
-class FakeContext:
-    """The parts of the Lambda context object the proxy reads."""
+# The function tests run as: a real region, so the background tests can stub its Lambda client.
+TEST_FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:spiff-connector-proxy"
 
-    def __init__(
-        self,
-        remaining_ms: int = 30_000,
-        function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:spiff-connector-proxy",
-    ) -> None:
-        self.aws_request_id = f"req-{next(_request_ids)}"
-        self.invoked_function_arn = function_arn
-        self.function_name = function_arn.rsplit(":", 1)[-1]
-        self.memory_limit_in_mb = 512
-        self._remaining_ms = remaining_ms
 
-    def get_remaining_time_in_millis(self) -> int:
-        return self._remaining_ms
+def lambda_context(remaining_ms: int = 30_000, function_arn: str = TEST_FUNCTION_ARN) -> LocalContext:
+    """The context a Lambda invocation with `remaining_ms` left gets."""
+    return LocalContext(remaining_ms / 1000, function_arn=function_arn)
 
 
 @cache
@@ -195,13 +188,13 @@ def invoke(
     method: str = "GET",
     path: str = "/",
     *,
-    context: FakeContext | None = None,
+    context: LocalContext | None = None,
     **event_options: Any,
 ) -> Answer:
     """Send one request through `lambda_handler` as `source` delivers it."""
     import lambda_function
 
     event = make_event(source, method, path, **event_options)
-    raw = lambda_function.lambda_handler(event, context or FakeContext())
+    raw = lambda_function.lambda_handler(event, context or lambda_context())
     check_answer_shape(source, raw)
     return Answer(source, raw)

@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from support.lambda_events import Answer, FakeContext, invoke
+from support.lambda_events import Answer, invoke
+from tools.local.context import LocalContext
 
 REGION = "us-east-1"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -106,7 +107,7 @@ class AwsTestBed:
         self,
         command: str,
         source: str = "function-url",
-        context: FakeContext | None = None,
+        context: LocalContext | None = None,
         **params: Any,
     ) -> Answer:
         """POST /v1/do/aws/<command> through lambda_handler."""

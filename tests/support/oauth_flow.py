@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
-from .lambda_events import Answer, FakeContext, check_answer_shape, make_event
+from .lambda_events import Answer, check_answer_shape, lambda_context, make_event
 from .oauth_provider import CLIENT_ID, CLIENT_SECRET
 
 SPIFFARENA = "https://spiff.example.com"
@@ -150,7 +150,7 @@ class LambdaBrowser:
         import lambda_function
 
         return self.receive(
-            lambda_function.lambda_handler(self.event_for(url, method), FakeContext(self.remaining_ms))
+            lambda_function.lambda_handler(self.event_for(url, method), lambda_context(self.remaining_ms))
         )
 
     def event_for(self, url: str, method: str = "GET") -> dict[str, Any]:

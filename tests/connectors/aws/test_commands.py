@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from connector_aws.clients import MIN_BUDGET_SECONDS, time_profile
-from support.lambda_events import FakeContext, invoke
+from support.lambda_events import invoke, lambda_context
 from support.moto_endpoint import AwsTestBed, free_port
 from support.paths import PROJECT_ROOT
 
@@ -243,7 +243,7 @@ def test_an_endpoint_that_does_not_answer_times_out_before_the_deadline(
 ) -> None:
     aws.monkeypatch.setenv("AWS_ENDPOINT_URL", silent_endpoint)
     # 3 s left in the Lambda: the proxy's deadline is 2 s away; botocore must give up before it.
-    answer = aws.do("DynamoScan", context=FakeContext(remaining_ms=3000), table_name="movies")
+    answer = aws.do("DynamoScan", context=lambda_context(remaining_ms=3000), table_name="movies")
     assert answer.status == 200
     assert answer.json["error"]["error_code"] == "Timeout"
     assert answer.json["command_response"]["http_status"] == 504
@@ -251,7 +251,7 @@ def test_an_endpoint_that_does_not_answer_times_out_before_the_deadline(
 
 def test_no_time_left_answers_timeout_without_calling_aws(aws: AwsTestBed, silent_endpoint: str) -> None:
     aws.monkeypatch.setenv("AWS_ENDPOINT_URL", silent_endpoint)
-    answer = aws.do("DynamoScan", context=FakeContext(remaining_ms=1100), table_name="movies")
+    answer = aws.do("DynamoScan", context=lambda_context(remaining_ms=1100), table_name="movies")
     assert answer.json["error"]["error_code"] == "Timeout"
     assert "No time was left" in answer.json["error"]["message"]
 

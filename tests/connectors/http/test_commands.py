@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.lambda_events import SOURCES, Answer, FakeContext, invoke
+from support.lambda_events import SOURCES, Answer, invoke, lambda_context
 from support.paths import PROJECT_ROOT
 from support.tripwire import Tripwire
 from support.upstream import Reply, Upstream, make_certificate
+
+from tools.local.context import LocalContext
 
 ROOT = PROJECT_ROOT
 JSON = "application/json"
@@ -53,7 +55,7 @@ def upstream() -> Iterator[Upstream]:
 
 
 def run(
-    command: str, *, context: FakeContext | None = None, source: str = "function-url", **arguments: Any
+    command: str, *, context: LocalContext | None = None, source: str = "function-url", **arguments: Any
 ) -> Answer:
     return invoke(source, "POST", f"/v1/do/http/{command}", body=arguments, context=context)
 
@@ -471,7 +473,7 @@ def test_a_retry_after_past_the_deadline_is_not_waited_for(upstream: Upstream) -
     url = upstream.script(
         "/limited", Reply.text("later", 429, headers={"Retry-After": "120"}), Reply.json([])
     )
-    answer = run("GetRequestV2", url=url, attempts=3, context=FakeContext(remaining_ms=5_000))
+    answer = run("GetRequestV2", url=url, attempts=3, context=lambda_context(remaining_ms=5_000))
     envelope, logs = envelope_of(answer)
     assert masked(envelope) == failed("HttpError429", 429, {"raw_response": "later"})
     assert len(upstream.requests) == 1
@@ -508,7 +510,7 @@ def test_a_hanging_upstream_is_a_timeout_within_the_deadline(upstream: Upstream)
     url = upstream.script("/hang", Reply.hang())
     # The proxy keeps 1 s to answer: 0.5 s are left for the command.
     envelope, logs = envelope_of(
-        run("GetRequestV2", url=url, attempts=3, context=FakeContext(remaining_ms=1_500))
+        run("GetRequestV2", url=url, attempts=3, context=lambda_context(remaining_ms=1_500))
     )
     assert masked(envelope) == failed("Timeout", 500)
     assert "did not answer before the command's deadline" in envelope["error"]["message"]
@@ -521,7 +523,7 @@ def test_a_trickling_upstream_cannot_stretch_the_deadline(upstream: Upstream, de
     # One byte every 0.1 s for 5 s: each socket read is quick, only the deadline watchdog ends it.
     # Without a declared length, the cut-off body must not pass for a complete one.
     url = upstream.script("/trickle", Reply.trickle(50, declared=declared))
-    envelope, _ = envelope_of(run("GetRequestV2", url=url, context=FakeContext(remaining_ms=1_500)))
+    envelope, _ = envelope_of(run("GetRequestV2", url=url, context=lambda_context(remaining_ms=1_500)))
     assert masked(envelope) == failed("Timeout", 500)
 
 
@@ -539,7 +541,7 @@ def test_a_read_timeout_is_retried_while_time_is_left(
 
 def test_no_time_left_means_no_request(upstream: Upstream) -> None:
     envelope, _ = envelope_of(
-        run("GetRequestV2", url=upstream.url("/echo"), context=FakeContext(remaining_ms=900))
+        run("GetRequestV2", url=upstream.url("/echo"), context=lambda_context(remaining_ms=900))
     )
     assert masked(envelope) == failed("Timeout", 500)
     assert upstream.requests == []

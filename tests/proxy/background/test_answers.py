@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from support import emf
-from support.lambda_events import FakeContext
+from support.lambda_events import lambda_context
 from support.sample_connectors import CONNECTOR_SHAPES
 from support.spiffarena import Raised, SpiffArena, Stored, Task
 
@@ -61,7 +61,7 @@ def event_to(url: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def run_for(spiffarena: SpiffArena, task: Task, params: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = lambda_function.lambda_handler(
-        event_to(spiffarena.callback_url(task), params), FakeContext()
+        event_to(spiffarena.callback_url(task), params), lambda_context()
     )
     return result
 
@@ -129,7 +129,7 @@ def test_a_result_nobody_waits_for_is_reported_not_retried_not_failed(
         url = url.replace(f"/tasks/{task.instance}/", "/tasks/999/")
     caplog.clear()
     puts_before = len(spiffarena.puts)
-    result = lambda_function.lambda_handler(event_to(url, SUCCEEDS), FakeContext())
+    result = lambda_function.lambda_handler(event_to(url, SUCCEEDS), lambda_context())
     assert (result["ok"], result["outcome"], result["attempts"]) == (True, "not_waiting", 1)
     assert len(spiffarena.puts) == puts_before + 1
     [record] = outcome_records(caplog)
@@ -186,7 +186,7 @@ def test_a_wrong_callback_path_is_final(spiffarena: SpiffArena) -> None:
     task = spiffarena.service_task("shapes/V2")
     url = spiffarena.callback_url(task).replace("/v1.0/", "/v2.0/")
     with pytest.raises(RunFailed, match=r"\[refused\].*HTTP 404"):
-        lambda_function.lambda_handler(event_to(url, SUCCEEDS), FakeContext())
+        lambda_function.lambda_handler(event_to(url, SUCCEEDS), lambda_context())
     assert len(spiffarena.puts) == 1
 
 

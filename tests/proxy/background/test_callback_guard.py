@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from support.background import SPIFFARENA_HOST, Stubbed
-from support.lambda_events import FakeContext, invoke
+from support.lambda_events import invoke, lambda_context
 from support.sample_connectors import CONNECTOR_SAMPLE
 from support.tripwire import Tripwire
 from support.upstream import Reply, Upstream
@@ -122,7 +122,7 @@ def test_dns_that_changes_after_the_start_is_judged_again_at_delivery(
     url = f"http://rebind.test:{upstream.port}/v1.0/tasks/1/x/callback"
     assert start_in_background(url).status == 202
     with pytest.raises(RunFailed, match=r"\[destination_refused\].*169.254.169.254 is a link-local address"):
-        lambda_function.lambda_handler(lambda_stub.payload(), FakeContext())
+        lambda_function.lambda_handler(lambda_stub.payload(), lambda_context())
     assert upstream.requests == [] and "169.254.169.254" not in tripwire.connects
 
 
@@ -135,7 +135,7 @@ def test_proxy_settings_in_the_environment_are_never_used(
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
         url = upstream.script("/v1.0/tasks/1/x/callback", Reply.json({"ok": True}))
-        result = lambda_function.lambda_handler(event_to(url), FakeContext())
+        result = lambda_function.lambda_handler(event_to(url), lambda_context())
     assert result["outcome"] == "delivered"
     assert proxy.requests == [] and proxy.connections == 0
     assert [seen.method for seen in upstream.requests] == ["PUT"]
@@ -146,7 +146,7 @@ def test_a_redirect_is_not_followed_not_even_to_the_metadata_service(
 ) -> None:
     url = upstream.script("/cb", Reply.redirect("http://169.254.169.254/latest/meta-data/", 307))
     with pytest.raises(RunFailed, match=r"\[refused\].*HTTP 307.*not followed"):
-        lambda_function.lambda_handler(event_to(url), FakeContext())
+        lambda_function.lambda_handler(event_to(url), lambda_context())
     assert len(upstream.requests) == 1 and "169.254.169.254" not in tripwire.connects
 
 
@@ -158,7 +158,7 @@ def test_a_server_that_never_finishes_cannot_hold_the_worker_past_its_time(
     started = time.monotonic()
     # 2.5 s left: 1 s is kept to answer, so delivery has 1.5 s, whatever the per-attempt timeout (30 s).
     with pytest.raises(RunFailed, match=r"\[unreachable\]"):
-        lambda_function.lambda_handler(event_to(url), FakeContext(remaining_ms=2_500))
+        lambda_function.lambda_handler(event_to(url), lambda_context(remaining_ms=2_500))
     assert time.monotonic() - started < 2.5
 
 
@@ -189,7 +189,7 @@ def test_a_status_line_dripped_a_byte_at_a_time_is_cut_at_the_deadline(loopback_
         started = time.monotonic()
         try:
             with pytest.raises(RunFailed, match=r"\[unreachable\]"):
-                lambda_function.lambda_handler(event_to(url), FakeContext(remaining_ms=2_500))
+                lambda_function.lambda_handler(event_to(url), lambda_context(remaining_ms=2_500))
         finally:
             stop.set()
         assert time.monotonic() - started < 2.5
@@ -197,7 +197,7 @@ def test_a_status_line_dripped_a_byte_at_a_time_is_cut_at_the_deadline(loopback_
 
 def test_a_huge_answer_is_not_read(upstream: Upstream, loopback_callbacks: None) -> None:
     url = upstream.script("/cb", Reply.stream(200 * 1024 * 1024, "application/json"))
-    result = lambda_function.lambda_handler(event_to(url), FakeContext())
+    result = lambda_function.lambda_handler(event_to(url), lambda_context())
     assert (result["outcome"], result["callback_status"]) == ("delivered", 200)
 
 
@@ -213,7 +213,7 @@ def test_credentials_and_query_of_the_url_never_reach_messages_or_logs(
     assert refused.status == 400
     monkeypatch.setenv("HTTP_CONNECTOR_ALLOWED_HOSTS", "127.0.0.1")
     with pytest.raises(RunFailed) as failure:  # nothing listens on that port
-        lambda_function.lambda_handler(event_to(url), FakeContext())
+        lambda_function.lambda_handler(event_to(url), lambda_context())
     assert "ConnectionRefusedError" in str(failure.value)
     for secret in ("pa55word", "s3cret-token", "admin"):
         assert secret not in refused.text and secret not in str(failure.value) and secret not in caplog.text

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from support.background import Stubbed
-from support.lambda_events import SOURCES, FakeContext, invoke
+from support.lambda_events import SOURCES, invoke, lambda_context
 from support.sample_connectors import CONNECTOR_SAMPLE, CONNECTOR_SHAPES
 from support.spiffarena import SHAPE_CASES, Outcome, Raised, SpiffArena, Stored, read_answer, stored_v2
 
@@ -64,7 +64,7 @@ def in_the_background(
     assert answer.status == 202, answer
     assert read_answer(command, answer.status, answer.text) is None  # the task waits
     assert len(spiffarena.puts) == puts_before  # nothing ran yet: the asynchronous invocation comes next
-    result = lambda_function.lambda_handler(lambda_stub.payload(len(lambda_stub.calls) - 1), FakeContext())
+    result = lambda_function.lambda_handler(lambda_stub.payload(len(lambda_stub.calls) - 1), lambda_context())
     assert result["outcome"] in ("delivered", "delivered_instance_errored"), result
     return spiffarena.wait(task)
 
@@ -120,7 +120,7 @@ def test_a_boundary_event_catches_the_same_code_both_ways(
     lambda_stub.expect_invoke()
     body = spiffarena.request_body(task, {**params, "spiff__proxy_background": True}, TASK_DATA)
     assert invoke("function-url", "POST", "/v1/do/shapes/V2", body=body).status == 202
-    result = lambda_function.lambda_handler(lambda_stub.payload(), FakeContext())
+    result = lambda_function.lambda_handler(lambda_stub.payload(), lambda_context())
     assert (result["outcome"], result["error_code"]) == ("delivered", "UpstreamDown")
     assert spiffarena.wait(task) == Raised("UpstreamDown") == synchronously(spiffarena, "shapes/V2", params)
     assert task.state == "done"  # the boundary path, not an instance in error

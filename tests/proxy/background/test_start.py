@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from support.background import ARN, Stubbed
 from support.callback_server import CallbackServer, running
-from support.lambda_events import SOURCES, FakeContext, invoke
+from support.lambda_events import SOURCES, invoke, lambda_context
 from support.paths import PROJECT_ROOT
 from support.sample_connectors import CONNECTOR_SAMPLE
 
@@ -118,7 +118,7 @@ def test_the_payload_round_trips_into_a_run_that_calls_back(
 
         event = lambda_stub.payload()
         assert event[run_event.SIGNATURE_KEY].startswith("hmac-sha256=")
-        result = lambda_function.lambda_handler(event, FakeContext())
+        result = lambda_function.lambda_handler(event, lambda_context())
 
     assert result["ok"] is True and result["run_id"] == task_id
     [put] = server.puts()
@@ -264,7 +264,7 @@ def test_outside_lambda_there_is_no_function_to_invoke(
         "/v1/do/sample/Echo",
         body=echo_body(spiff__proxy_background=True),
         headers=proxy_key,
-        context=FakeContext(function_arn=""),
+        context=lambda_context(function_arn=""),
     )
     assert answer.status == 500
     assert answer.json["error"]["error_code"] == "background_start_failed"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from support.background import CALLBACK_KEY, SECRET, event_for, make_run, only_put, run
 from support.callback_server import CallbackServer, running
-from support.lambda_events import FakeContext
+from support.lambda_events import lambda_context
 from support.sample_connectors import CONNECTOR_PROBE, CONNECTOR_SAMPLE
 
 from spiff_lambda_proxy.background.worker import RunFailed
@@ -196,7 +196,7 @@ def test_the_command_learns_a_deadline_that_leaves_time_for_the_callback(
 ) -> None:
     monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_RESERVE_SECONDS", "4")
     before = time.time()
-    run(event_for(make_run(server.url(), command="sample/ReadDeadline", params={})), FakeContext(10_000))
+    run(event_for(make_run(server.url(), command="sample/ReadDeadline", params={})), lambda_context(10_000))
     deadline = only_put(server)["command_response"]["body"]["body"]["deadline"]
     assert before + 6 - 0.5 <= deadline <= time.time() + 6
 
@@ -241,7 +241,7 @@ def test_retries_stop_after_the_configured_attempts(monkeypatch: pytest.MonkeyPa
 def test_retries_stop_when_the_function_runs_out_of_time() -> None:
     with running(statuses=[500] * 10) as server, pytest.raises(RunFailed):
         # 1.6 s left: one answering margin, then barely room for an attempt.
-        run(event_for(make_run(server.url())), FakeContext(remaining_ms=1_600))
+        run(event_for(make_run(server.url())), lambda_context(remaining_ms=1_600))
     assert 1 <= len(server.puts()) < 10
 
 

@@ -164,8 +164,8 @@ def test_the_flow_loads_on_the_first_sign_in_only() -> None:
 
     script = (
         "import json, sys; import lambda_function\n"
-        "from support.lambda_events import FakeContext\n"
-        "answer = lambda_function.lambda_handler(json.loads(sys.argv[1]), FakeContext())\n"
+        "from support.lambda_events import lambda_context\n"
+        "answer = lambda_function.lambda_handler(json.loads(sys.argv[1]), lambda_context())\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('spiff_lambda_proxy.oauth'))\n"
         "print(json.dumps([answer['statusCode'], loaded, 'requests' in sys.modules]))\n"
     )
