@@ -180,10 +180,10 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 sys.path.insert(0, sys.argv[2])
 import lambda_function
-from support.lambda_events import FakeContext, make_event
+from support.lambda_events import lambda_context, make_event
 events = [make_event("function-url", "GET", "/v1/commands"),
           make_event("function-url", "POST", "/v1/do/modern/Plain", body={})]
-codes = [lambda_function.lambda_handler(event, FakeContext())["statusCode"] for event in events]
+codes = [lambda_function.lambda_handler(event, lambda_context())["statusCode"] for event in events]
 print(json.dumps({"codes": codes, "flask": sorted(m for m in sys.modules if m.split(".")[0] == "flask")}))
 """
 
