@@ -40,5 +40,10 @@ def check_api_key(request: Request, expected: str | None) -> None:
     import hmac  # here, not at import: it loads OpenSSL, which a keyless proxy never needs
 
     # Constant time, so the key cannot be guessed byte by byte from response times.
-    if not hmac.compare_digest(provided.encode(), expected.encode()):
+    # surrogatepass: a header holding a lone surrogate is a wrong key, not a crash.
+    if not hmac.compare_digest(_bytes(provided), _bytes(expected)):
         raise Unauthorized(f"The {API_KEY_HEADER} header does not match this proxy's API key.")
+
+
+def _bytes(key: str) -> bytes:
+    return key.encode("utf-8", "surrogatepass")

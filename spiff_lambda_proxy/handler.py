@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from . import cors, logs
+from . import answer_size, cors, logs
 from .background import event as run_event
 from .budget import LambdaContext
 from .envelope import error_envelope, error_response
@@ -21,12 +21,9 @@ from .events import adapt
 from .messages import Request, Response, dump_json
 from .registry import registry
 from .routes import router
-from .settings import LAMBDA_PAYLOAD_LIMIT, Settings
+from .settings import Settings
 
 logger = logging.getLogger(__name__)
-
-# Room for the answer's own JSON (status, headers, quoting) around the body.
-_ANSWER_OVERHEAD = 64 * 1024
 
 
 def handle(event: Any, context: LambdaContext | None) -> dict[str, Any]:
@@ -69,28 +66,16 @@ def handle(event: Any, context: LambdaContext | None) -> dict[str, Any]:
         origin = cors.allowed_origin(request, settings.cors_origins)
         if origin is not None and "Access-Control-Allow-Origin" not in response.headers:
             cors.add_cors_headers(response, origin)
-    response = _within_payload_limit(response)
     answer = source.answer(response)
+    # Measured as the runtime will serialise it: over the front door's limit the
+    # platform would answer with an error SpiffArena cannot read.
+    size = answer_size.serialised_size(answer)
+    if size > source.payload_limit:
+        response = answer_size.too_large(response, size, source.payload_limit, source.name)
+        facts.note_error(answer_size.RESPONSE_TOO_LARGE)
+        answer = source.answer(response)
     logs.log_request(request, response, (time.perf_counter() - started) * 1000, lambda_request_id)
     return answer
-
-
-def _within_payload_limit(response: Response) -> Response:
-    """Lambda drops answers over 6 MB with an error SpiffArena cannot read; say why instead."""
-    size = len(response.body)
-    if not response.content_type.startswith(("application/json", "text/")):
-        size = size * 4 // 3  # carried as base64
-    if size + _ANSWER_OVERHEAD <= LAMBDA_PAYLOAD_LIMIT:
-        return response
-    too_large = Response.json(
-        500,
-        error_envelope(
-            "ResponseTooLarge",
-            f"The answer would be about {size} bytes; Lambda returns at most {LAMBDA_PAYLOAD_LIMIT}.",
-        ),
-    )
-    logs.facts().note_error("ResponseTooLarge")
-    return too_large
 
 
 def _unrecognised_event(event: Any, lambda_request_id: str) -> dict[str, Any]:

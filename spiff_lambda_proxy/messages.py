@@ -154,10 +154,14 @@ class Response:
 
 
 def dump_json(payload: Any) -> bytes:
-    """Compact UTF-8 JSON; raises TypeError/ValueError for what JSON cannot carry."""
+    """Compact UTF-8 JSON; raises TypeError/ValueError for what JSON cannot carry.
+
+    A lone surrogate (from a `\\ud800` escape in a request, echoed in a message) has no
+    UTF-8 form: it is written as that same JSON escape instead of failing the answer.
+    """
     return json.dumps(
         payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_json_default
-    ).encode()
+    ).encode("utf-8", "backslashreplace")
 
 
 def _json_default(value: Any) -> Any:

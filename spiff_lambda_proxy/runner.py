@@ -24,6 +24,9 @@ from .settings import ConnectorConfig
 RESERVED_PREFIX = "spiff__"
 TASK_DATA_KEY = "spiff__task_data"
 CALLBACK_URL_KEY = "spiff__callback_url"
+# Deeper JSON is refused: encoding it again (for a connector, the answer or a background
+# task) would exhaust Python's recursion limit, and no task's data nests this far.
+MAX_JSON_DEPTH = 200
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +62,38 @@ def request_arguments(request: Request) -> dict[str, Any]:
         arguments = json.loads(request.body)
     except (UnicodeDecodeError, ValueError) as error:
         raise BadRequest(f"The request body is not valid JSON: {error}.", error_code="invalid_json") from None
+    except RecursionError:
+        raise _too_deep() from None
+    if _nested_deeper(request.body, arguments, MAX_JSON_DEPTH):
+        raise _too_deep()
     if not isinstance(arguments, dict):
         raise BadRequest(
             f"The request body must be a JSON object of parameters, not a JSON {_json_kind(arguments)}.",
             error_code="invalid_json",
         )
     return arguments
+
+
+def _too_deep() -> BadRequest:
+    return BadRequest(
+        f"The request body nests arrays and objects more than {MAX_JSON_DEPTH} levels deep.",
+        error_code="invalid_json",
+    )
+
+
+def _nested_deeper(body: bytes, value: Any, limit: int) -> bool:
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # the common case, decided in C: it cannot nest deeper than it has brackets
+    pending = [(value, 1)]  # a loop, not recursion: the point is to survive any depth
+    while pending:
+        item, depth = pending.pop()
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        pending += [(child, depth + 1) for child in children if isinstance(child, (dict, list))]
+    return False
 
 
 def bind(target: Target, arguments: Mapping[str, Any]) -> Invocation:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from typing import Any, NamedTuple
 
+from . import aws
 from .errors import ConfigurationError
 
 SETTING = "CONNECTOR_PROXY_API_KEY_SECRET"
@@ -26,11 +26,8 @@ JSON_FIELD = "api_key"
 # After a failed refresh the last good key is used this long before AWS is asked again,
 # so an outage does not add a failing AWS call to every request.
 RETRY_AFTER_FAILURE_SECONDS = 30.0
-_THROTTLED = frozenset(
-    {"ThrottlingException", "TooManyRequestsException", "Throttling", "ThrottledException"}
-)
-_NOT_FOUND = frozenset({"ResourceNotFoundException", "ParameterNotFound", "ParameterVersionNotFound"})
-_DENIED = frozenset({"AccessDeniedException", "AccessDenied", "UnrecognizedClientException"})
+# Asked while a request waits: answer quickly, one retry.
+SECRET_TIMEOUTS = aws.Timeouts(connect=2.0, read=3.0, attempts=2)
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +86,6 @@ class _Cached(NamedTuple):
 
 _clock = time.monotonic  # a module attribute, so tests can move time on
 _cache: dict[str, _Cached] = {}
-_clients: dict[tuple[str, str | None], Any] = {}
 _lock = threading.Lock()
 
 
@@ -118,7 +114,6 @@ def forget() -> None:
     """Drop cached keys and clients: the next request reads the key again (tests; SnapStart restore)."""
     with _lock:
         _cache.clear()
-        _clients.clear()
 
 
 def _fetch(ref: SecretRef) -> str:
@@ -129,7 +124,7 @@ def _fetch(ref: SecretRef) -> str:
             f"{SETTING} needs boto3, which the AWS Lambda Python runtime provides; it is not installed here."
         ) from None
     try:
-        client = _client(ref.service, ref.region)
+        client = aws.client(ref.service, ref.region, SECRET_TIMEOUTS)
         if ref.service == "secretsmanager":
             answer = client.get_secret_value(SecretId=ref.identifier)
             value = answer.get("SecretString")
@@ -175,38 +170,16 @@ def _key_from(ref: SecretRef, value: str) -> str:
 
 
 def _client_error(ref: SecretRef, error: Any) -> ConfigurationError:
-    code = str(error.response.get("Error", {}).get("Code", "")) or "ClientError"
+    code = aws.error_code(error)
     # AWS's message names roles and accounts: the operator's log gets it, callers only the code.
     logger.error("reading the API key from the %s failed: %s: %s", ref.label, code, error)
-    if code in _THROTTLED:
+    if code in aws.THROTTLED:
         return ApiKeyUnavailable(f"Reading the API key from the {ref.label} was throttled ({code}).")
-    if code in _NOT_FOUND:
+    if code in aws.NOT_FOUND:
         return ConfigurationError(f"The {ref.label} ({SETTING}) does not exist, or not in this region.")
-    if code in _DENIED:
+    if code in aws.DENIED:
         return ConfigurationError(
             f"The function may not read the {ref.label}: "
             f"grant its execution role {ref.read_permission} on it."
         )
     return ConfigurationError(f"The API key in the {ref.label} cannot be read: AWS answered {code}.")
-
-
-def _client(service: str, region: str | None) -> Any:
-    client = _clients.get((service, region))
-    if client is None:
-        import boto3.session  # first use only: a proxy without the setting never imports boto3
-        from botocore.config import Config
-
-        # botocore logs whole response bodies, the secret among them, at DEBUG (which Lambda's
-        # log-level controls can turn on for every logger): keep that one quiet unless configured.
-        body_logger = logging.getLogger("botocore.parsers")
-        if body_logger.level == logging.NOTSET:
-            body_logger.setLevel(logging.INFO)
-
-        config = Config(
-            connect_timeout=2, read_timeout=3, retries={"mode": "standard", "total_max_attempts": 2}
-        )
-        client = boto3.session.Session().client(
-            service, region_name=region or os.environ.get("AWS_REGION") or None, config=config
-        )
-        _clients[(service, region)] = client
-    return client

@@ -45,8 +45,7 @@ def after_restore() -> None:
 
 
 def _forget_connections() -> None:
-    from . import secret_store
-    from .background import start as background
+    from . import aws, secret_store
 
-    background.forget_clients()
+    aws.forget()
     secret_store.forget()

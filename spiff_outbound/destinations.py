@@ -5,6 +5,11 @@ cloud metadata service (credentials), the Lambda Runtime API (other
 invocations' events) or anything listening on loopback. The guard is decided
 per resolved address at connect time (see `transport`), so a host name or
 redirect pointing at those addresses is refused as well.
+
+An address is judged by where a connection to it really goes: an unspecified
+address (`0.0.0.0`, `::`) reaches this machine, and an IPv6 address that
+carries an IPv4 one (mapped, compatible, NAT64, 6to4, Teredo, ISATAP) ends up
+at that IPv4 address, so each of those is judged as well.
 """
 
 from __future__ import annotations
@@ -12,12 +17,40 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import re
+import socket
 from collections.abc import Callable
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+from .addresses import IPAddress, as_address, canonical, carried_ipv4, host_problem, normalise_host
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
+__all__ = [
+    "ALLOWED_HOSTS",
+    "DENIED_HOSTS",
+    "RUNTIME_API",
+    "DestinationRefused",
+    "HostList",
+    "IPAddress",
+    "IPNetwork",
+    "InvalidDestination",
+    "InvalidHostList",
+    "OutboundError",
+    "Policy",
+    "as_address",
+    "canonical",
+    "carried_ipv4",
+    "check_url",
+    "checked_addresses",
+    "host_problem",
+    "normalise_host",
+    "url_destination",
+]
+
+_UNSPECIFIED_REASON = "an unspecified address (a connection to it reaches this machine itself)"
+# Never reachable, whatever the lists say: on Linux a connect to them lands on loopback.
+_UNSPECIFIED: tuple[IPNetwork, ...] = (ipaddress.ip_network("0.0.0.0/8"), ipaddress.ip_network("::/128"))
 # Refused unless explicitly allowed; everything else (public and private ranges) is open.
 _REFUSED_BY_DEFAULT: tuple[tuple[IPNetwork, str], ...] = tuple(
     (ipaddress.ip_network(network), reason)
@@ -27,8 +60,6 @@ _REFUSED_BY_DEFAULT: tuple[tuple[IPNetwork, str], ...] = tuple(
         ("169.254.0.0/16", "a link-local address (where cloud metadata services answer)"),
         ("fe80::/10", "a link-local address"),
         ("fd00:ec2::254/128", "the EC2 instance metadata service"),
-        ("0.0.0.0/8", "an unspecified address (reaches this machine)"),
-        ("::/128", "an unspecified address (reaches this machine)"),
     )
 )
 # The deployment's settings (documented with the http connector's, docs/http.md).
@@ -38,27 +69,45 @@ RUNTIME_API = "AWS_LAMBDA_RUNTIME_API"
 _NAME_PATTERN = re.compile(r"^[a-z0-9*_.-]+$")
 
 
+class OutboundError(Exception):
+    """An outbound request that could not be made; messages never quote the URL."""
+
+
+class DestinationRefused(OutboundError):
+    """The policy refuses this destination; raised before any packet is sent to it."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        super().__init__(reason)
+        self.host = host
+        self.reason = reason
+
+
+class InvalidDestination(OutboundError, ValueError):
+    """A URL or host name nothing can be sent to; the message never quotes the URL."""
+
+
 class InvalidHostList(ValueError):
     """A host list setting that cannot be read; the message names the setting and the entry."""
 
 
-def normalise_host(host: str) -> str:
-    return host.strip().strip("[]").rstrip(".").lower()
-
-
-def as_address(text: str) -> IPAddress | None:
+def url_destination(url: str) -> tuple[str, int]:
+    """(host, port) an http(s) URL connects to; raises InvalidDestination saying what is wrong."""
     try:
-        address = ipaddress.ip_address(normalise_host(text).split("%", 1)[0])
+        parts = urlsplit(url.strip())
+        port = parts.port
     except ValueError:
-        return None
-    return canonical(address)
-
-
-def canonical(address: IPAddress) -> IPAddress:
-    # ::ffff:169.254.169.254 reaches the same place as 169.254.169.254.
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
+        raise InvalidDestination(
+            "is not a valid URL (a port that is not a number from 0 to 65535, unbalanced brackets, "
+            "or a password holding '/', '?' or '#' that is not percent-encoded)"
+        ) from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise InvalidDestination("must start with http:// or https://")
+    host = parts.hostname or ""
+    problem = host_problem(host)
+    if problem:
+        raise InvalidDestination(problem)
+    return normalise_host(host), port or (443 if scheme == "https" else 80)
 
 
 class HostList(NamedTuple):
@@ -75,10 +124,10 @@ class HostList(NamedTuple):
             if not entry:
                 continue
             try:
-                network = ipaddress.ip_network(entry.strip("[]"), strict=False)
+                network = _network(entry.strip("[]"))
             except ValueError:
                 name = normalise_host(entry)
-                if not _NAME_PATTERN.match(name):
+                if not _NAME_PATTERN.fullmatch(name):
                     raise InvalidHostList(
                         f"{setting}: {entry!r} is neither a host name (wildcards like *.example.com "
                         "allowed), an IP address nor a CIDR range. Ports are not part of the syntax."
@@ -89,12 +138,34 @@ class HostList(NamedTuple):
         return cls(tuple(names), tuple(networks))
 
     def matches(self, host: str, address: IPAddress | None = None) -> bool:
+        return self.matches_name(host) or (address is not None and self.matches_address(address))
+
+    def matches_name(self, host: str) -> bool:
         host = normalise_host(host)
-        if any(fnmatch.fnmatchcase(host, pattern) for pattern in self.names):
-            return True
-        return address is not None and any(
-            address.version == network.version and address in network for network in self.networks
-        )
+        return any(fnmatch.fnmatchcase(host, pattern) for pattern in self.names)
+
+    def matches_address(self, address: IPAddress) -> bool:
+        return any(address.version == network.version and address in network for network in self.networks)
+
+
+# IPv4 in the forms the C library also accepts (127.1, 0x7f.0.0.1, 2130706433), with a prefix.
+_LOOSE_IPV4 = re.compile(r"^((?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3})(/[0-9]+)?$", re.I)
+
+
+def _network(entry: str) -> IPNetwork:
+    """A list entry as the network it means, in the spelling connections are judged in."""
+    loose = _LOOSE_IPV4.fullmatch(entry)
+    if loose:
+        try:
+            entry = socket.inet_ntoa(socket.inet_aton(loose.group(1))) + (loose.group(2) or "")
+        except OSError:
+            raise ValueError(entry) from None
+    network = ipaddress.ip_network(entry, strict=False)
+    mapped = network.network_address.ipv4_mapped if isinstance(network, ipaddress.IPv6Network) else None
+    if mapped is not None and network.prefixlen >= 96:
+        # ::ffff:10.0.0.0/104 is 10.0.0.0/8: mapped addresses are judged as IPv4.
+        return ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
+    return network
 
 
 class Policy(NamedTuple):
@@ -121,27 +192,95 @@ class Policy(NamedTuple):
 
     def refusal_by_name(self, host: str) -> str | None:
         """Why `host` is refused before even resolving it, or None."""
-        if self.denied.matches(host, as_address(host)):
+        address = as_address(host)
+        if address is not None:
+            # A literal address is its own resolution: judged in full, port aside.
+            return self._address_refusal(host, address, port=None)
+        if self.denied.matches_name(host):
             return f"{normalise_host(host)} is listed in {DENIED_HOSTS}"
         return None
 
     def refusal(self, host: str, address: IPAddress, port: int) -> str | None:
         """Why connecting to `address` (resolved from `host`) on `port` is refused, or None."""
-        address = canonical(address)
-        if self._is_runtime_api(host, address, port):
-            # Never opened by the allowed list: it hands out other invocations' events.
-            return f"{address} port {port} is the Lambda Runtime API"
-        if self.denied.matches(host, address):
-            return f"{address} is listed in {DENIED_HOSTS}"
-        if self.allowed.matches(host, address):
+        return self._address_refusal(host, canonical(address), port)
+
+    def _address_refusal(self, host: str, address: IPAddress, port: int | None) -> str | None:
+        # The address itself first, then every IPv4 address it carries: (target, how it is reached).
+        targets = [(address, "")]
+        targets += [(ipv4, f"{address} carries {ipv4} ({how}): ") for ipv4, how in carried_ipv4(address)]
+        for target, via in targets:
+            if port is not None and self._is_runtime_api(host, target, port):
+                # Never opened by the allowed list: it hands out other invocations' events.
+                return f"{via}{target} port {port} is the Lambda Runtime API"
+        if any(address.version == network.version and address in network for network in _UNSPECIFIED):
+            # Only the address itself: an unspecified IPv4 address inside NAT64, 6to4 or Teredo
+            # goes to a translator elsewhere, which drops it, and zero bits are common there.
+            return f"{address} is {_UNSPECIFIED_REASON}"
+        if self.denied.matches_name(host):
+            return f"{normalise_host(host)} is listed in {DENIED_HOSTS}"
+        for target, via in targets:
+            if self.denied.matches_address(target):
+                return f"{via}{target} is listed in {DENIED_HOSTS}"
+        if self.allowed.matches_name(host):
             return None
-        for network, reason in _REFUSED_BY_DEFAULT:
-            if address.version == network.version and address in network:
-                return f"{address} is {reason}"
+        for target, via in targets:
+            if self.allowed.matches_address(target):
+                continue
+            for network, reason in _REFUSED_BY_DEFAULT:
+                if target.version == network.version and target in network:
+                    return f"{via}{target} is {reason}"
         return None
 
     def _is_runtime_api(self, host: str, address: IPAddress, port: int) -> bool:
         if self.runtime_api is None or port != self.runtime_api[1]:
             return False
         runtime_host = self.runtime_api[0]
-        return runtime_host in (normalise_host(host), str(address)) or as_address(runtime_host) == address
+        if runtime_host in (normalise_host(host), str(address)):
+            return True
+        runtime_address = as_address(runtime_host)
+        if runtime_address is None:
+            return False
+        # Every loopback address reaches the same machine: a server listening on all of
+        # them answers on any, so the Runtime API's port is closed on each.
+        return runtime_address == address or (runtime_address.is_loopback and address.is_loopback)
+
+
+def checked_addresses(policy: Policy, host: str, port: int, family: int = socket.AF_UNSPEC) -> list[str]:
+    """The addresses `host` resolves to that `policy` lets a connection reach on `port`, in the
+    resolver's order and without repeats; the caller connects to these and no others.
+
+    Raises InvalidDestination (not a host name), DestinationRefused (refused by name, or every
+    address refused) or socket.gaierror (it does not resolve). Nothing is sent to the host.
+    """
+    problem = host_problem(host)
+    if problem:
+        raise InvalidDestination(problem)
+    host = normalise_host(host)
+    refusal = policy.refusal_by_name(host)
+    if refusal:
+        raise DestinationRefused(host, refusal)
+    try:
+        found = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    except UnicodeError:  # the C library's IDNA step; host_problem should have caught it
+        raise InvalidDestination("has a host name that cannot be looked up") from None
+    checked: list[str] = []
+    refusals: list[str] = []
+    for *_, sockaddr in found:
+        ip = str(sockaddr[0])
+        address = as_address(ip)
+        reason = policy.refusal(host, address, port) if address is not None else f"{ip} is not an IP address"
+        if reason:
+            refusals.append(reason)
+        elif ip not in checked:
+            checked.append(ip)
+    if not checked:
+        raise DestinationRefused(host, refusals[0] if refusals else f"{host} resolves to no address")
+    return checked
+
+
+def check_url(policy: Policy, url: str) -> None:
+    """Raise unless some address of `url`'s host may be reached (InvalidDestination,
+    DestinationRefused, socket.gaierror): the check to make before promising to call `url` later.
+    It resolves the name; nothing is sent."""
+    host, port = url_destination(url)
+    checked_addresses(policy, host, port)

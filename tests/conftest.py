@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from support.moto_endpoint import aws, moto_server  # noqa: F401 - fixtures for the aws connector's tests
+from support.tripwire import tripwire  # noqa: F401 - the socket tripwire, for destination tests
 
+from spiff_lambda_proxy import aws as proxy_aws
 from spiff_lambda_proxy.registry import Registry, rediscover
 
 # Settings a developer's shell might carry that would change what tests see.
@@ -18,10 +20,14 @@ _PROXY_ENV_PREFIXES = ("CONNECTOR_PROXY_", "HTTP_CONNECTOR_", "SPIFFARENA_")
 
 
 @pytest.fixture(autouse=True)
-def clean_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def clean_proxy_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in list(os.environ):
         if name.startswith(_PROXY_ENV_PREFIXES):
             monkeypatch.delenv(name)
+    # The proxy's AWS clients are made for one environment (endpoint, credentials): each test its own.
+    proxy_aws.forget()
+    yield
+    proxy_aws.forget()
 
 
 def write_tree(root: Path, files: dict[str, str]) -> None:

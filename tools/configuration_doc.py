@@ -44,8 +44,16 @@ _SET_BY_LAMBDA = (
     (
         "AWS_LAMBDA_RUNTIME_API",
         "(set by Lambda)",
-        "Where the Lambda runtime fetches invocations. The http connector never connects there, not even "
-        "when `HTTP_CONNECTOR_ALLOWED_HOSTS` allows its address.",
+        "Where the Lambda runtime fetches invocations. Outbound requests (the http connector's, the "
+        "proxy's own) never connect to its port on any loopback address, whatever "
+        "`HTTP_CONNECTOR_ALLOWED_HOSTS` allows.",
+    ),
+    (
+        "AWS_EXECUTION_ENV",
+        "(set by Lambda)",
+        "The runtime (`AWS_Lambda_python3.13`). From python3.12 on the runtime writes non-ASCII "
+        "characters of an answer as UTF-8, before as six-byte escapes; the proxy measures answers "
+        "against the payload limit the same way (outside Lambda, as escapes).",
     ),
     (
         "AWS_LAMBDA_LOG_LEVEL",

@@ -124,6 +124,11 @@ def _new_client(service: str, region: str | None, endpoint: str | None, profile:
     import boto3.session  # first use only: importing boto3 costs ~100 ms
     from botocore.config import Config
 
+    from spiff_outbound import wire_logs
+
+    # botocore prints request parameters, bodies and signed headers at DEBUG.
+    wire_logs.quiet()
+
     if _session is None:
         _session = boto3.session.Session()
     options: dict[str, Any] = {

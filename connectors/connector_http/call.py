@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import errors
-from .arguments import HttpRequest, build_request
+from .arguments import HttpRequest, build_request, secrets_in
 from .bodies import answer_size, decode_text, parse_body
 from .errors import HttpFailure
 from .redaction import CallLog
@@ -33,9 +33,9 @@ warnings.filterwarnings("ignore", message="Unable to find acceptable character d
 def perform(method: str, arguments: Mapping[str, Any], config: Any, *, version: int) -> dict[str, Any]:
     log = CallLog()
     try:
+        log.secrets = secrets_in(arguments)  # first: every later message is scrubbed of them
         settings = HttpSettings.from_config(config)
-        request = build_request(method, arguments)
-        log.secrets = request.secrets
+        request = build_request(method, arguments, log.secrets)
 
         from .fetch import fetch  # loads requests: first use only, never at discovery
 

@@ -16,11 +16,12 @@ import requests
 import urllib3
 
 from spiff_outbound import transport
+from spiff_outbound.destinations import InvalidDestination, url_destination
 
 from . import __version__, errors
 from .arguments import HttpRequest
 from .errors import HttpFailure
-from .redaction import CallLog, origin, safe_url
+from .redaction import CallLog, is_credential_header, origin, safe_url
 from .settings import HttpSettings
 from .timing import Clock, backoff, retry_after_seconds
 
@@ -29,8 +30,6 @@ USER_AGENT = f"spiff-connector-http/{__version__}"
 _REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 _BODILESS_STATUSES = (204, 304)
 _CHUNK_BYTES = 64 * 1024
-# Headers that carry the caller's credentials: not sent on to another origin.
-_CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie")
 _BODY_HEADERS = ("content-type", "content-length", "content-encoding", "transfer-encoding")
 
 
@@ -52,7 +51,7 @@ class _Hop(NamedTuple):
     headers: dict[str, str]
     params: list[tuple[str, str]]
     body: bytes | None
-    auth: tuple[str, str] | None
+    auth: tuple[bytes, bytes] | None
     redirected: bool = False
 
 
@@ -131,12 +130,16 @@ def _follow_redirects(
 
 def _next_hop(hop: _Hop, fetched: Fetched, location: str) -> _Hop:
     url = urljoin(fetched.url, location.strip())
-    if urlsplit(url).scheme.lower() not in ("http", "https"):
+    try:
+        url_destination(url)
+    except InvalidDestination as problem:
+        # Never quoted: a broken URL cannot be shown with its user info masked.
+        shown = f": {safe_url(url)}" if urlsplit(url).scheme.lower() not in ("http", "https") else ""
         raise HttpFailure(
             errors.INVALID_REDIRECT,
-            f"The upstream redirected ({fetched.status}) to a URL that is not http(s): {safe_url(url)}.",
+            f"The upstream redirected ({fetched.status}) to a URL that {problem}{shown}.",
             http_status=fetched.status,
-        )
+        ) from None
     method, body, headers = hop.method, hop.body, dict(hop.headers)
     # What clients have always done: 303 (and 301/302 after a POST) fetch the new URL with GET.
     if (fetched.status == 303 and method != "HEAD") or (fetched.status in (301, 302) and method == "POST"):
@@ -144,7 +147,8 @@ def _next_hop(hop: _Hop, fetched: Fetched, location: str) -> _Hop:
         headers = {name: value for name, value in headers.items() if name.lower() not in _BODY_HEADERS}
     auth = hop.auth
     if not _same_origin(hop.url, url):
-        headers = {name: value for name, value in headers.items() if name.lower() not in _CREDENTIAL_HEADERS}
+        # Every header the logs mask as a credential stays with the origin it was meant for.
+        headers = {name: value for name, value in headers.items() if not is_credential_header(name)}
         auth = None
     return _Hop(method, url, headers, [], body, auth, redirected=True)
 
@@ -187,9 +191,8 @@ def _exchange(
             )
         )
     except (requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader, ValueError) as error:
-        raise HttpFailure(
-            errors.INVALID_ARGUMENT, f"The request cannot be sent: {error}", http_status=400
-        ) from None
+        # requests' own message quotes the URL or the header value: not repeated.
+        raise _unsendable(hop, type(error).__name__) from None
     url = prepared.url or hop.url
     log.add(f"{hop.method} {safe_url(url)}{label}")
     started = time.monotonic()
@@ -221,6 +224,8 @@ def _exchange(
         ) from None
     except HttpFailure:
         raise
+    except (InvalidDestination, UnicodeError) as error:
+        raise _unsendable(hop, type(error).__name__) from None
     except (
         requests.RequestException,
         urllib3.exceptions.HTTPError,
@@ -237,6 +242,20 @@ def _exchange(
         + f" ({headers.get('content-type', 'no content type')}, {len(content)} bytes) in {elapsed_ms:.0f} ms"
     )
     return Fetched(status, response.reason or "", headers, content, url)
+
+
+def _unsendable(hop: _Hop, cause: str) -> HttpFailure:
+    if hop.redirected:
+        return HttpFailure(
+            errors.INVALID_REDIRECT,
+            f"The redirect to {origin(hop.url)} cannot be sent ({cause}).",
+            http_status=400,
+        )
+    return HttpFailure(
+        errors.INVALID_ARGUMENT,
+        f"The request to {origin(hop.url)} cannot be sent ({cause}).",
+        http_status=400,
+    )
 
 
 def _read_body(response: requests.Response, method: str, limit: int, clock: Clock) -> bytes:

@@ -17,6 +17,10 @@ MASK = "***"
 _SECRET_NAME = re.compile(
     r"pass|pwd|secret|token|key|auth|sig|credential|session|cookie|jwt|bearer|code", re.I
 )
+# Headers that carry credentials: their values are masked in every line, and they are
+# not sent on to another origin when a redirect leads there. Any name `is_secret_name`
+# matches counts as well (X-Amz-Security-Token, X-Session-Id, ...): one rule for both.
+CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key", "x-auth-token")
 # Shorter values are not scrubbed from free text: masking every "ab" would garble
 # messages, and our own lines never print header or password values anyway.
 _MIN_SCRUBBED_LENGTH = 4
@@ -24,6 +28,10 @@ _MIN_SCRUBBED_LENGTH = 4
 
 def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name))
+
+
+def is_credential_header(name: str) -> bool:
+    return name.lower() in CREDENTIAL_HEADERS or is_secret_name(name)
 
 
 def safe_url(url: str) -> str:

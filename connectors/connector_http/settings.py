@@ -36,7 +36,7 @@ SETTINGS: tuple[Setting, ...] = (
         "(unset)",
         "Comma-separated destinations opened on purpose although the default guard refuses them: "
         "host names, `*.example.com` wildcards, IP addresses and CIDR ranges; `*` opens everything "
-        "except the Lambda Runtime API.",
+        "except the Lambda Runtime API and unspecified addresses (`0.0.0.0`, `::`), which nothing opens.",
     ),
     Setting(
         "HTTP_CONNECTOR_DENIED_HOSTS",
@@ -48,7 +48,9 @@ SETTINGS: tuple[Setting, ...] = (
         "HTTP_CONNECTOR_MAX_RESPONSE_BYTES",
         str(DEFAULT_MAX_RESPONSE_BYTES),
         "Largest answer returned, in bytes: the upstream body is not read past it, and the result "
-        "envelope, measured as Lambda carries it, must fit in it; otherwise `ResponseTooLarge`.",
+        "envelope, measured as Lambda carries it (JSON inside JSON), must fit in it; otherwise "
+        "`ResponseTooLarge`. The default fits a Function URL's or API Gateway's 6 MB; behind an "
+        "Application Load Balancer (1 MB) the proxy refuses larger answers itself.",
     ),
     Setting(
         "HTTP_CONNECTOR_CONNECT_TIMEOUT",

@@ -13,11 +13,11 @@ of a 202 that never completes.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from .. import aws
 from ..budget import LambdaContext
 from ..errors import BadRequest, PayloadTooLarge, ProxyError
 from ..messages import Response
@@ -34,10 +34,6 @@ ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0", "", "none", "null"})
-_DENIED = frozenset({"AccessDeniedException", "AccessDenied", "UnrecognizedClientException"})
-_THROTTLED = frozenset(
-    {"TooManyRequestsException", "ThrottlingException", "Throttling", "ThrottledException"}
-)
 
 logger = logging.getLogger(__name__)
 
@@ -172,32 +168,8 @@ def _requested(value: Any) -> bool | None:
     )
 
 
-_clients: dict[str, Any] = {}
-_clients_lock = threading.Lock()
-
-
-def lambda_client(region: str) -> Any:
-    """The Lambda client of this execution environment, created once and reused while warm."""
-    with _clients_lock:
-        client = _clients.get(region)
-        if client is None:
-            # In the Lambda runtime, not vendored; imported here so cold starts do not pay for it.
-            import boto3
-            from botocore.config import Config
-
-            config = Config(
-                connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3}
-            )
-            # A session of its own resolves credentials now, not from what the default one cached.
-            session = boto3.session.Session()
-            client = _clients[region] = session.client("lambda", region_name=region, config=config)
-        return client
-
-
-def forget_clients() -> None:
-    """Drop the cached Lambda clients and their connections (SnapStart; tests)."""
-    with _clients_lock:
-        _clients.clear()
+# One attempt and three retries: an asynchronous invocation is cheap to ask again.
+LAMBDA_TIMEOUTS = aws.Timeouts(connect=3.0, read=10.0, attempts=4)
 
 
 def _invoke_self(function_arn: str, payload: bytes, command_id: str) -> None:
@@ -212,7 +184,7 @@ def _invoke_self(function_arn: str, payload: bytes, command_id: str) -> None:
     region = function_arn.split(":")[3]
     function_name = function_arn.split(":")[6] if function_arn.count(":") >= 6 else function_arn
     try:
-        answer = lambda_client(region).invoke(
+        answer = aws.client("lambda", region, LAMBDA_TIMEOUTS).invoke(
             FunctionName=function_arn, InvocationType="Event", Payload=payload
         )
     except ClientError as error:
@@ -237,17 +209,17 @@ def _invoke_self(function_arn: str, payload: bytes, command_id: str) -> None:
 
 
 def _invoke_error(error: Any, function_name: str, command_id: str) -> ProxyError:
-    code = str(error.response.get("Error", {}).get("Code", "")) or "ClientError"
+    code = aws.error_code(error)
     # AWS's own message names roles and accounts: the operator's log gets it, the caller does not.
     logger.error("self-invocation for %s failed: %s: %s", command_id, code, error)
-    if code in _DENIED:
+    if code in aws.DENIED:
         return BackgroundStartFailed(
             f"{command_id} could not start in the background: this function may not invoke itself. "
             f"Grant its execution role lambda:InvokeFunction on the function {function_name} "
             "(see docs/long-running.md).",
             error_code="self_invoke_denied",
         )
-    if code in _THROTTLED:
+    if code in aws.THROTTLED:
         return BackgroundStartFailed(
             f"{command_id} could not start in the background: Lambda throttled the invocation of "
             f"{function_name} ({code}). Try again later, or raise the function's concurrency.",

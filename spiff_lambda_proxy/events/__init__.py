@@ -17,6 +17,8 @@ from .rest_api import RestApiEvent
 
 class EventSource(Protocol):
     name: str
+    # Largest answer, as the Lambda runtime serialises it, this front door delivers.
+    payload_limit: int
 
     def request(self) -> Request: ...
 

@@ -7,10 +7,16 @@ from typing import Any
 
 from ..messages import Headers, Request, Response
 from .body import decode_body, encode_body, query_from_maps
+from .fields import EventFields
+
+# "The maximum size of the response JSON that the Lambda function can send is 1 MB" (ELB's
+# documentation): the decimal megabyte, the smaller reading.
+ALB_PAYLOAD_LIMIT = 1_000_000
 
 
 class AlbEvent:
     name = "alb"
+    payload_limit = ALB_PAYLOAD_LIMIT
 
     def __init__(self, event: Mapping[str, Any]) -> None:
         self.event = event
@@ -23,19 +29,19 @@ class AlbEvent:
         return isinstance(context, dict) and "elb" in context
 
     def request(self) -> Request:
-        event = self.event
-        headers = Headers.from_maps(event.get("headers"), event.get("multiValueHeaders"))
+        fields = EventFields(self.event)
+        headers = Headers.from_maps(fields.strings("headers"), fields.string_lists("multiValueHeaders"))
         return Request(
-            method=str(event.get("httpMethod") or "GET"),
-            path=str(event.get("path") or "/"),
+            method=fields.text("httpMethod") or "GET",
+            path=fields.text("path") or "/",
             # ALB passes query strings through exactly as the client sent them, still encoded.
             query=query_from_maps(
-                event.get("queryStringParameters"),
-                event.get("multiValueQueryStringParameters"),
+                fields.strings("queryStringParameters"),
+                fields.string_lists("multiValueQueryStringParameters"),
                 percent_encoded=True,
             ),
             headers=headers,
-            body=decode_body(event),
+            body=decode_body(fields),
             source=self.name,
             # ALB has no request id of its own; its trace id is the next best thing.
             request_id=headers.get("x-amzn-trace-id", ""),

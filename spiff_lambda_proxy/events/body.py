@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from ..errors import BadRequest
 from ..messages import Response
+from .fields import EventFields
 
 # Bodies of these types travel as text in the Lambda answer; anything else as base64.
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/problem+json")
 
 
-def decode_body(event: Mapping[str, Any]) -> bytes:
-    body = event.get("body")
-    if body is None:
+def decode_body(event: EventFields) -> bytes:
+    body = event.text("body")
+    is_base64 = event.flag("isBase64Encoded")
+    if not body:
         return b""
-    if not isinstance(body, str):
-        raise BadRequest("The event's body must be a string.")
-    if event.get("isBase64Encoded"):
+    if is_base64:
         import base64  # most bodies are plain text: keep base64 off the cold-start path
         import binascii
 
@@ -26,7 +25,9 @@ def decode_body(event: Mapping[str, Any]) -> bytes:
             return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):
             raise BadRequest("The request body is marked base64 but is not valid base64.") from None
-    return body.encode()
+    # A lone surrogate (a \ud800 escape in the event) becomes bytes that are not UTF-8,
+    # which JSON parsing then refuses with a 400.
+    return body.encode("utf-8", "surrogatepass")
 
 
 def encode_body(response: Response) -> tuple[str, bool]:
@@ -53,20 +54,20 @@ def parse_query_string(raw: str) -> dict[str, list[str]]:
 
 
 def query_from_maps(
-    single: Mapping[str, Any] | None,
-    multi: Mapping[str, Any] | None,
+    single: Mapping[str, str],
+    multi: Mapping[str, list[str]],
     *,
     percent_encoded: bool = False,
 ) -> dict[str, list[str]]:
     """Query parameters from `queryStringParameters` / `multiValueQueryStringParameters`."""
 
-    def clean(text: Any) -> str:
+    def clean(text: str) -> str:
         if not percent_encoded:
-            return str(text)
+            return text
         from urllib.parse import unquote_plus  # ALB only: off the cold start of the others
 
-        return unquote_plus(str(text))
+        return unquote_plus(text)
 
     if multi:
-        return {clean(name): [clean(v) for v in values or ()] for name, values in multi.items()}
-    return {clean(name): [clean(value)] for name, value in (single or {}).items()}
+        return {clean(name): [clean(v) for v in values] for name, values in multi.items()}
+    return {clean(name): [clean(value)] for name, value in single.items()}

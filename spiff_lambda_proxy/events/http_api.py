@@ -6,11 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..messages import Headers, Request, Response
+from ..settings import LAMBDA_PAYLOAD_LIMIT
 from .body import decode_body, encode_body, parse_query_string
+from .fields import EventFields
 
 
 class HttpApiEvent:
     name = "http-api"
+    payload_limit = LAMBDA_PAYLOAD_LIMIT
 
     def __init__(self, event: Mapping[str, Any]) -> None:
         self.event = event
@@ -25,24 +28,26 @@ class HttpApiEvent:
         return event.get("version") == "2.0" and isinstance(context, dict) and "http" in context
 
     def request(self) -> Request:
-        event = self.event
-        context = event["requestContext"]
-        headers = Headers.from_maps(event.get("headers"))
+        fields = EventFields(self.event)
+        context = fields.section("requestContext")
+        http = context.section("http")
+        headers = Headers(fields.strings("headers").items())
         # 2.0 moves cookies out of the headers; put them back for connectors that care.
-        if event.get("cookies") and "cookie" not in headers:
-            headers.set("cookie", "; ".join(event["cookies"]))
+        cookies = fields.string_list("cookies")
+        if cookies and "cookie" not in headers:
+            headers.set("cookie", "; ".join(cookies))
         return Request(
-            method=str(context["http"].get("method", "GET")),
+            method=http.text("method") or "GET",
             # A named stage is the first segment of rawPath; the router strips it.
-            path=str(event.get("rawPath") or context["http"].get("path") or "/"),
-            query=parse_query_string(str(event.get("rawQueryString") or "")),
+            path=fields.text("rawPath") or http.text("path") or "/",
+            query=parse_query_string(fields.text("rawQueryString")),
             headers=headers,
-            body=decode_body(event),
+            body=decode_body(fields),
             source=self.name,
-            request_id=str(context.get("requestId", "")),
-            stage=str(context.get("stage") or ""),
+            request_id=context.text("requestId"),
+            stage=context.text("stage"),
             # The path is the client's own (rawPath), so it also serves as `client_path`.
-            domain=str(context.get("domainName") or ""),
+            domain=context.text("domainName"),
         )
 
     def answer(self, response: Response) -> dict[str, Any]:

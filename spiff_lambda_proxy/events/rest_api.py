@@ -6,11 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..messages import Headers, Request, Response
+from ..settings import LAMBDA_PAYLOAD_LIMIT
 from .body import decode_body, encode_body, query_from_maps
+from .fields import EventFields
 
 
 class RestApiEvent:
     name = "rest-api"
+    # API Gateway takes 10 MB, but the function's own answer stops at Lambda's limit.
+    payload_limit = LAMBDA_PAYLOAD_LIMIT
 
     def __init__(self, event: Mapping[str, Any]) -> None:
         self.event = event
@@ -21,23 +25,24 @@ class RestApiEvent:
         return "httpMethod" in event and isinstance(context, dict) and "elb" not in context
 
     def request(self) -> Request:
-        event = self.event
-        context = event["requestContext"]
-        path = str(event.get("path") or "/")
-        stage = str(context.get("stage") or "")
-        domain = str(context.get("domainName") or "")
+        fields = EventFields(self.event)
+        context = fields.section("requestContext")
+        path = fields.text("path") or "/"
+        stage = context.text("stage")
+        domain = context.text("domainName")
         return Request(
-            method=str(event.get("httpMethod") or "GET"),
+            method=fields.text("httpMethod") or "GET",
             # `path` is the resource path; with a custom domain it carries the base path.
             path=path,
             query=query_from_maps(
-                event.get("queryStringParameters"), event.get("multiValueQueryStringParameters")
+                fields.strings("queryStringParameters"),
+                fields.string_lists("multiValueQueryStringParameters"),
             ),
             # REST APIs keep the client's header case and repeat values in multiValueHeaders.
-            headers=Headers.from_maps(event.get("headers"), event.get("multiValueHeaders")),
-            body=decode_body(event),
+            headers=Headers.from_maps(fields.strings("headers"), fields.string_lists("multiValueHeaders")),
+            body=decode_body(fields),
             source=self.name,
-            request_id=str(context.get("requestId", "")),
+            request_id=context.text("requestId"),
             stage=stage,
             domain=domain,
             client_path=_client_path(path, stage, domain),

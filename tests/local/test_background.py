@@ -22,7 +22,7 @@ from support.sample_connectors import CONNECTOR_SAMPLE, CONNECTOR_SHAPES
 from support.spiffarena import SHAPE_CASES, SpiffArena, read_answer
 from support.upstream import Upstream
 
-from spiff_lambda_proxy.background import start
+from spiff_lambda_proxy import aws
 from spiff_lambda_proxy.registry import Registry
 from tools.local import server as local
 from tools.local.runs import LocalRuns
@@ -68,13 +68,12 @@ def test_the_local_server_runs_background_runs_without_aws(
         monkeypatch.delenv(name, raising=False)
     for name, value in settings_for(spiffarena).items():
         monkeypatch.setenv(name, value)
-    start.forget_clients()
     for url in serving(local.make_server("127.0.0.1", 0, timeout_seconds=30)):
         for command, params, expected in SHAPE_CASES:
             sync, background = both_ways(url, spiffarena, command, params)
             assert background == sync, (command, params)
             assert expected is None or sync == expected
-    assert start._clients == {}  # no Lambda client was ever made
+    assert aws._clients == {}  # no Lambda client was ever made
 
 
 @pytest.mark.parametrize("credentials", [True, False], ids=["with AWS credentials", "without"])

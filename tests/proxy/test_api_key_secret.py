@@ -13,6 +13,7 @@ from support.lambda_events import invoke
 from support.moto_endpoint import REGION, AwsTestBed, free_port
 from support.paths import PROJECT_ROOT
 
+from spiff_lambda_proxy import aws as proxy_aws
 from spiff_lambda_proxy import secret_store
 from spiff_lambda_proxy.auth import API_KEY_HEADER
 from spiff_lambda_proxy.background import callback_url
@@ -91,7 +92,7 @@ def test_the_last_key_is_kept_while_aws_cannot_be_reached(
     monkeypatch.setenv("CONNECTOR_PROXY_API_KEY_SECRET_TTL_SECONDS", "0")
     assert commands_status(KEY) == 200
     # The key read above is due again (TTL 0); new clients will find nothing listening.
-    secret_store._clients.clear()
+    proxy_aws.forget()
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
     assert commands_status(KEY) == 200
     assert commands_status("wrong") == 401

@@ -65,7 +65,7 @@ def get():
 
 from connector_aws import clients as aws_clients
 from spiff_outbound import transport
-from spiff_lambda_proxy import secret_store
+from spiff_lambda_proxy import aws, secret_store
 from spiff_lambda_proxy.background import start as background
 
 report = {
@@ -74,10 +74,10 @@ report = {
     "first_call": get(),
 }
 aws_clients.Aws({}, "us-east-1").client("s3")
-background.lambda_client("us-east-1")
+aws.client("lambda", "us-east-1", background.LAMBDA_TIMEOUTS)
 secret_store._cache["arn:aws:secretsmanager:us-east-1:1:secret:k"] = secret_store._Cached("key", 1e18)
 report["filled"] = [
-    transport._session is not None, bool(aws_clients._clients), bool(background._clients),
+    transport._session is not None, bool(aws_clients._clients), bool(aws._clients),
     bool(secret_store._cache),
 ]
 random_state = random.getstate()
@@ -85,7 +85,7 @@ random_state = random.getstate()
 for func, args, kwargs in reversed(runtime.BEFORE):
     func(*args, **kwargs)
 report["after_snapshot_hooks"] = [
-    transport._session is not None, bool(aws_clients._clients), bool(background._clients),
+    transport._session is not None, bool(aws_clients._clients), bool(aws._clients),
     bool(secret_store._cache),
 ]
 for func, args, kwargs in runtime.AFTER:

@@ -14,6 +14,7 @@ import ipaddress
 import re
 import socket
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -72,6 +73,15 @@ class Tripwire:
         if ip is None or not ip.is_loopback:
             self.violations.append(f"connect to {address!r}")
             raise ConnectionRefusedError(errno.ECONNREFUSED, f"tripwire: refused connect to {address!r}")
+
+
+@pytest.fixture
+def tripwire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tripwire]:
+    """The tripwire, installed for one test; the test fails if anything tried to get past it."""
+    wire = Tripwire()
+    wire.install(monkeypatch)
+    yield wire
+    assert wire.violations == []
 
 
 def _resolves_locally(name: str) -> bool:

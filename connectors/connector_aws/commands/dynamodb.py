@@ -110,6 +110,7 @@ class DynamoQuery(AwsCommand):
     """
 
     service = "DynamoDB"
+    too_large_advice = "Ask for fewer items (limit) and page through them with next_token."
 
     def __init__(
         self,
@@ -202,6 +203,7 @@ class DynamoScan(AwsCommand):
     """One page of the table's items (at most `limit`); pass next_token back for the next page."""
 
     service = "DynamoDB"
+    too_large_advice = "Ask for fewer items (limit) and page through them with next_token."
 
     def __init__(
         self,

@@ -13,7 +13,8 @@ from ..jsonsafe import jsonable
 from ..s3_content import ENCODINGS, download, upload
 
 MIB = 1024 * 1024
-# Base64 grows content by 4/3 and Lambda answers at most 6 MB: 4 MiB becomes ~5.3 MB.
+# Base64 grows content by 4/3 and Lambda answers at most 6 MB: 4 MiB becomes ~5.3 MB. Text
+# escaped twice can grow more; the answer is measured before it is returned (AwsCommand).
 DEFAULT_MAX_BYTES = 3 * MIB
 MAX_BYTES = 4 * MIB
 DEFAULT_MAX_KEYS = 100
@@ -72,6 +73,10 @@ class S3GetObject(AwsCommand):
     """Read s3://bucket/key: text when it is text, else base64; objects over max_bytes are refused."""
 
     service = "S3"
+    too_large_advice = (
+        "Text full of quotes (JSON, say) nearly doubles; read it with encoding 'base64', which grows "
+        "by exactly a third, or lower max_bytes, or hand out a link with S3PresignUrl."
+    )
 
     def __init__(
         self,

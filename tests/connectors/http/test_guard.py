@@ -22,14 +22,6 @@ from spiff_outbound.destinations import HostList, Policy
 
 
 @pytest.fixture
-def tripwire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tripwire]:
-    wire = Tripwire()
-    wire.install(monkeypatch)
-    yield wire
-    assert wire.violations == []
-
-
-@pytest.fixture
 def upstream(tripwire: Tripwire) -> Iterator[Upstream]:
     with Upstream() as server:
         yield server

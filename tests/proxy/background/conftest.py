@@ -12,11 +12,12 @@ from support.background import CALLBACK_KEY, SECRET, SPIFFARENA_ADDRESS, SPIFFAR
 from support.callback_server import CallbackServer, running
 from support.tripwire import Tripwire
 
+from spiff_lambda_proxy import aws
 from spiff_lambda_proxy.background import start
 
 
 @pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Fake credentials and no instance metadata: nothing here may talk to AWS."""
     for name in (
         "AWS_PROFILE",
@@ -34,15 +35,12 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    start.forget_clients()
-    yield
-    start.forget_clients()
 
 
 @pytest.fixture
 def lambda_stub() -> Iterator[Stubbed]:
     """The real boto3 Lambda client of `start`, answering from a stub: what Lambda's Invoke API got."""
-    client = start.lambda_client("us-east-1")
+    client = aws.client("lambda", "us-east-1", start.LAMBDA_TIMEOUTS)
     calls: list[dict[str, Any]] = []
 
     def record(params: dict[str, Any], **_: Any) -> None:
