@@ -17,14 +17,18 @@ import requests
 from urllib3.exceptions import HTTPError as urllib3_errors
 
 from .deadlines import CallGuard
-from .destinations import OutboundError, Policy, url_destination
+from .destinations import DestinationRefused, OutboundError, Policy, url_destination
 from .transport import session_for
 
-__all__ = ["Answer", "DeadlineReached", "OutboundError", "send"]
+__all__ = ["Answer", "DeadlineReached", "DestinationRefused", "OutboundError", "TlsFailed", "send"]
 
 
 class DeadlineReached(OutboundError, TimeoutError):
     """The deadline came before the exchange was complete."""
+
+
+class TlsFailed(OutboundError):
+    """The TLS handshake failed (certificate, protocol): trying again will not help."""
 
 
 class Answer(NamedTuple):
@@ -45,13 +49,14 @@ def send(
     timeout: float = 30.0,
     max_body_bytes: int = 64 * 1024,
     verify: bool | str = True,
+    basic_auth: tuple[str, str] | None = None,
 ) -> Answer:
     """One request to `url` under `policy`, answered by the first response (redirects are
     not followed); `deadline` (epoch seconds) bounds all of it, connect, TLS, sending and
     reading, whatever the server does. A body longer than `max_body_bytes` is cut there.
 
-    Raises InvalidDestination, DestinationRefused (nothing sent), DeadlineReached or
-    OutboundError (no answer; the message names the cause, never the URL).
+    Raises InvalidDestination, DestinationRefused (nothing sent), DeadlineReached, TlsFailed
+    or OutboundError (no answer; the message names the cause, never the URL).
     """
     host, port = url_destination(url)
     left = deadline - time.time()
@@ -66,6 +71,7 @@ def send(
                 url,
                 headers=dict(headers or {}),
                 data=body,
+                auth=basic_auth,
                 timeout=(wait, wait),
                 allow_redirects=False,
                 stream=True,
@@ -84,6 +90,8 @@ def send(
         except (requests.RequestException, urllib3_errors, http.client.HTTPException, OSError) as error:
             if guard.fired or time.time() >= deadline:
                 raise DeadlineReached(f"{host}:{port} had not answered when the deadline came") from None
+            if isinstance(error, requests.exceptions.SSLError):
+                raise TlsFailed(f"TLS with {host}:{port} failed: {_cause(error)}") from None
             raise OutboundError(f"the request to {host}:{port} failed: {_cause(error)}") from None
         if guard.fired:
             # A body that ends when the connection closes would look complete.

@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from spiff_outbound import transport
 from spiff_outbound.destinations import Policy
 
 API_KEY_HEADER = "SpiffWorkflow-Api-Key"
@@ -47,7 +46,6 @@ _TRANSIENT_STATUSES = frozenset({408, 425, 429})
 _MAX_BACKOFF_SECONDS = 30.0
 # An attempt with less time than this cannot expect an answer.
 _MIN_ATTEMPT_SECONDS = 0.5
-_CONNECT_TIMEOUT_SECONDS = 10.0
 # SpiffArena's answer is read this far, enough for its error code; the rest is never read.
 _ANSWER_LIMIT = 16 * 1024
 _EXCERPT = 200
@@ -118,38 +116,29 @@ def deliver(
 def _put(
     url: str, body: bytes, headers: dict[str, str], policy: Policy, timeout: float, clock: Callable[[], float]
 ) -> _Answer:
-    """One attempt. Messages name exception types only: a URL in them could carry a secret."""
-    import requests
+    """One attempt. Messages name causes only: a URL in them could carry a secret."""
+    from spiff_outbound import exchange  # loads requests: the worker's business only
 
-    session = transport.session_for(policy)
-    started = clock()
     try:
-        with transport.CallGuard(policy, started + timeout) as guard:
-            response = session.put(
-                url,
-                data=body,
-                headers=headers,
-                timeout=(min(_CONNECT_TIMEOUT_SECONDS, timeout), timeout),
-                allow_redirects=False,
-                stream=True,
-            )
-            try:
-                answer = response.raw.read(_ANSWER_LIMIT, decode_content=False) or b""
-                status = response.status_code
-                retry_after = response.headers.get("Retry-After")
-            finally:
-                response.close()
-    except transport.DestinationRefused as refused:
+        answer = exchange.send(
+            policy,
+            "PUT",
+            url,
+            deadline=clock() + timeout,
+            headers=headers,
+            body=body,
+            timeout=timeout,
+            max_body_bytes=_ANSWER_LIMIT,
+        )
+    except exchange.DestinationRefused as refused:
         return _Answer(DESTINATION_REFUSED, None, f"refused to connect: {refused.reason}")
-    except requests.exceptions.SSLError:
-        return _Answer(UNREACHABLE, None, "TLS failed (SSLError); check the callback URL's certificate")
-    except (requests.RequestException, OSError, ValueError) as error:
-        if guard.fired:
-            return _Answer(None, None, f"no answer within {timeout:.1f} s")
-        return _Answer(None, None, _root_cause_name(error))
-    if guard.fired:
+    except exchange.TlsFailed:
+        return _Answer(UNREACHABLE, None, "TLS failed; check the callback URL's certificate")
+    except exchange.DeadlineReached:
         return _Answer(None, None, f"no complete answer within {timeout:.1f} s")
-    return _classify(status, answer, retry_after)
+    except exchange.OutboundError as error:
+        return _Answer(None, None, str(error))
+    return _classify(answer.status, answer.body, answer.headers.get("retry-after"))
 
 
 def _classify(status: int, answer: bytes, retry_after: str | None) -> _Answer:
@@ -200,14 +189,3 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         return None  # an HTTP date: fall back to our own backoff
     return seconds if seconds is not None and 0 <= seconds < float("inf") else None
-
-
-def _root_cause_name(error: BaseException) -> str:
-    """The innermost exception's type (ConnectionRefusedError, ReadTimeoutError, ...)."""
-    seen: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and len(seen) < 10 and not any(current is known for known in seen):
-        seen.append(current)
-        reason = getattr(current, "reason", None)
-        current = reason if isinstance(reason, BaseException) else current.__cause__ or current.__context__
-    return type(seen[-1]).__name__

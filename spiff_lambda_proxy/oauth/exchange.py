@@ -12,16 +12,12 @@ read back.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import time
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import requests
-import urllib3
-
-from spiff_outbound import transport
+from spiff_outbound import exchange
 from spiff_outbound.destinations import ALLOWED_HOSTS, Policy
 
 from .pages import SignInFailed
@@ -29,7 +25,6 @@ from .provider import BASIC, OAuthClient
 
 # A sign-in is a person waiting in a browser: give up long before API Gateway does.
 TIMEOUT_SECONDS = 15.0
-_CONNECT_TIMEOUT_SECONDS = 5.0
 # Token answers are a few kilobytes; anything much larger is not one.
 _MAX_ANSWER_BYTES = 64 * 1024
 
@@ -59,56 +54,33 @@ def _post(
 ) -> tuple[int, str, bytes]:
     where = _origin(url)
     deadline = time.time() + TIMEOUT_SECONDS if deadline is None else deadline
-    left = deadline - time.time()
-    if left <= 0.1:
+    if deadline - time.time() <= 0.1:
         raise SignInFailed("temporarily_unavailable", "No time was left to ask the provider for the token.")
-    session = transport.session_for(policy)
-    with transport.CallGuard(policy, deadline) as guard:
-        try:
-            response = session.post(
-                url,
-                data=form,
-                auth=auth,
-                headers={"Accept": "application/json"},
-                timeout=(min(_CONNECT_TIMEOUT_SECONDS, left), left),
-                allow_redirects=False,
-                stream=True,
-            )
-            try:
-                body = _read(response)
-            finally:
-                response.close()
-            if guard.fired:
-                raise SignInFailed("temporarily_unavailable", f"{where} was still answering at the deadline.")
-        except transport.DestinationRefused as refused:
-            raise SignInFailed(
-                "token_request_refused",
-                f"The proxy may not reach {where}: {refused.reason} (see {ALLOWED_HOSTS}).",
-            ) from None
-        except (
-            requests.RequestException,
-            urllib3.exceptions.HTTPError,
-            http.client.HTTPException,
-            OSError,
-        ) as error:
-            # The exception's text may hold the URL; its type says enough.
-            late = guard.fired or time.time() >= deadline
-            what = "did not answer in time" if late else f"could not be reached ({type(error).__name__})"
-            raise SignInFailed(
-                "temporarily_unavailable" if late else "token_request_failed", f"{where} {what}."
-            ) from None
-    return response.status_code, response.headers.get("Content-Type", ""), body
-
-
-def _read(response: requests.Response) -> bytes:
-    content = bytearray()
-    for chunk in response.iter_content(16 * 1024):
-        content += chunk
-        if len(content) > _MAX_ANSWER_BYTES:
-            raise SignInFailed(
-                "invalid_token_response", f"The token answer is over {_MAX_ANSWER_BYTES} bytes."
-            )
-    return bytes(content)
+    try:
+        answer = exchange.send(
+            policy,
+            "POST",
+            url,
+            deadline=deadline,
+            headers={"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"},
+            body=urlencode(form).encode(),
+            timeout=TIMEOUT_SECONDS,
+            # One byte more than a token answer may have, to tell a longer one.
+            max_body_bytes=_MAX_ANSWER_BYTES + 1,
+            basic_auth=auth,
+        )
+    except exchange.DestinationRefused as refused:
+        raise SignInFailed(
+            "token_request_refused",
+            f"The proxy may not reach {where}: {refused.reason} (see {ALLOWED_HOSTS}).",
+        ) from None
+    except exchange.DeadlineReached:
+        raise SignInFailed("temporarily_unavailable", f"{where} did not answer in time.") from None
+    except exchange.OutboundError as error:
+        raise SignInFailed("token_request_failed", f"{where} could not be reached ({error}).") from None
+    if len(answer.body) > _MAX_ANSWER_BYTES:
+        raise SignInFailed("invalid_token_response", f"The token answer is over {_MAX_ANSWER_BYTES} bytes.")
+    return answer.status, answer.headers.get("content-type", ""), answer.body
 
 
 def token_from(status: int, content_type: str, body: bytes, now: float | None = None) -> dict[str, Any]:
