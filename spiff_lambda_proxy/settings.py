@@ -170,7 +170,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS",
         "1",
-        "Wait before the first callback retry; it doubles with each further retry (at most 30 s).",
+        "Wait before the first callback retry; it doubles with each further retry (at most 30 s), with "
+        "jitter. A `Retry-After` answer from SpiffArena wins.",
     ),
     Setting(
         "CONNECTOR_PROXY_CALLBACK_SHAPE",

@@ -17,15 +17,18 @@ import urllib3
 
 from spiff_outbound import transport
 from spiff_outbound.destinations import InvalidDestination, url_destination
+from spiff_outbound.retries import RetryPolicy, retry_after_seconds, retryable_status
 
 from . import __version__, errors
 from .arguments import HttpRequest
 from .errors import HttpFailure
 from .redaction import CallLog, is_credential_header, origin, safe_url
 from .settings import HttpSettings
-from .timing import Clock, backoff, retry_after_seconds
+from .timing import Clock
 
 MAX_REDIRECTS = 10
+# A retry waits at most this long unless the upstream's Retry-After asks for more.
+MAX_BACKOFF_SECONDS = 10.0
 USER_AGENT = f"spiff-connector-http/{__version__}"
 _REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 _BODILESS_STATUSES = (204, 304)
@@ -60,6 +63,7 @@ def fetch(request: HttpRequest, settings: HttpSettings, deadline: float | None, 
     session = transport.session_for(settings.policy)
     for note in request.notes:
         log.add(note)
+    retries = RetryPolicy(request.attempts, settings.retry_backoff, MAX_BACKOFF_SECONDS)
     with transport.CallGuard(settings.policy, deadline) as guard:
         attempt = 1
         while True:
@@ -71,7 +75,7 @@ def fetch(request: HttpRequest, settings: HttpSettings, deadline: float | None, 
                 outcome = failure
             if attempt >= request.attempts:
                 break
-            retry = _retry_delay(outcome, attempt, settings)
+            retry = _retry_delay(outcome, attempt, retries)
             if retry is None:
                 break
             delay, why = retry
@@ -89,19 +93,17 @@ def fetch(request: HttpRequest, settings: HttpSettings, deadline: float | None, 
 
 
 def _retry_delay(
-    outcome: Fetched | HttpFailure, attempt: int, settings: HttpSettings
+    outcome: Fetched | HttpFailure, attempt: int, retries: RetryPolicy
 ) -> tuple[float, str] | None:
     """(seconds to wait, why) when `outcome` is worth another attempt, else None."""
     if isinstance(outcome, HttpFailure):
-        if not outcome.retryable:
-            return None
-        return backoff(attempt, settings.retry_backoff), outcome.error_code
-    if outcome.status != 429 and not 500 <= outcome.status <= 599:
+        return (retries.wait(attempt), outcome.error_code) if outcome.retryable else None
+    if not retryable_status(outcome.status):
         return None
-    retry_after = retry_after_seconds(outcome.headers.get("retry-after"))
-    if retry_after is not None:
-        return retry_after, f"HTTP {outcome.status} with Retry-After {retry_after:g} s"
-    return backoff(attempt, settings.retry_backoff), f"HTTP {outcome.status}"
+    header = outcome.headers.get("retry-after")
+    told = retry_after_seconds(header)
+    why = f"HTTP {outcome.status}" + (f" with Retry-After {told:g} s" if told is not None else "")
+    return retries.wait(attempt, header), why
 
 
 def _follow_redirects(

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from spiff_outbound.destinations import Policy
+from spiff_outbound.retries import RetryPolicy, retryable_status
 
 API_KEY_HEADER = "SpiffWorkflow-Api-Key"
 
@@ -42,19 +43,13 @@ DELIVERED_OUTCOMES = frozenset({DELIVERED, INSTANCE_ERRORED, RETRY_SCHEDULED})
 _NOT_WAITING_CODES = frozenset(
     {"not_waiting_for_callback", "callback_not_found", "process_instance_cannot_be_found"}
 )
-_TRANSIENT_STATUSES = frozenset({408, 425, 429})
-_MAX_BACKOFF_SECONDS = 30.0
+# A retry waits at most this long unless SpiffArena's Retry-After asks for more.
+MAX_BACKOFF_SECONDS = 30.0
 # An attempt with less time than this cannot expect an answer.
 _MIN_ATTEMPT_SECONDS = 0.5
 # SpiffArena's answer is read this far, enough for its error code; the rest is never read.
 _ANSWER_LIMIT = 16 * 1024
 _EXCERPT = 200
-
-
-class Retries(NamedTuple):
-    attempt_timeout: float
-    max_attempts: int
-    backoff: float
 
 
 class Delivery(NamedTuple):
@@ -73,7 +68,7 @@ class _Answer(NamedTuple):
     outcome: str | None  # None: worth another attempt
     status: int | None
     detail: str
-    retry_after: float | None = None
+    retry_after: str | None = None
 
 
 def deliver(
@@ -82,7 +77,8 @@ def deliver(
     *,
     api_key: str | None,
     deadline: float,
-    retries: Retries,
+    retries: RetryPolicy,
+    attempt_timeout: float,
     policy: Policy,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
@@ -97,17 +93,16 @@ def deliver(
         headers[API_KEY_HEADER] = api_key
     attempts = 0
     last = _Answer(None, None, "no time was left to try")
-    while attempts < retries.max_attempts:
+    while attempts < retries.attempts:
         time_left = deadline - clock()
         if time_left < _MIN_ATTEMPT_SECONDS:
             break
         attempts += 1
-        last = _put(url, body, headers, policy, min(retries.attempt_timeout, time_left), clock)
+        last = _put(url, body, headers, policy, min(attempt_timeout, time_left), clock)
         if last.outcome is not None:
             return Delivery(last.outcome, last.status, attempts, last.detail)
-        wait = last.retry_after if last.retry_after is not None else retries.backoff * 2 ** (attempts - 1)
-        wait = min(wait, _MAX_BACKOFF_SECONDS)
-        if attempts >= retries.max_attempts or clock() + wait + _MIN_ATTEMPT_SECONDS > deadline:
+        wait = retries.wait(attempts, last.retry_after)
+        if attempts >= retries.attempts or clock() + wait + _MIN_ATTEMPT_SECONDS > deadline:
             break
         sleep(wait)
     return Delivery(UNREACHABLE, last.status, attempts, last.detail)
@@ -159,8 +154,8 @@ def _classify(status: int, answer: bytes, retry_after: str | None) -> _Answer:
         return _Answer(NOT_WAITING, status, detail)
     if status == 400 and code == "invalid_callback_body":
         return _Answer(BODY_REFUSED, status, detail)
-    if status >= 500 or status in _TRANSIENT_STATUSES:
-        return _Answer(None, status, detail, _retry_after(retry_after))
+    if retryable_status(status):
+        return _Answer(None, status, detail, retry_after)
     return _Answer(REFUSED, status, detail)
 
 
@@ -181,11 +176,3 @@ def _error_code(payload: Any) -> str | None:
         if isinstance(code, str) and code:
             return code[:_EXCERPT]
     return None
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        seconds = float(value) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date: fall back to our own backoff
-    return seconds if seconds is not None and 0 <= seconds < float("inf") else None

@@ -17,6 +17,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from spiff_outbound.retries import RetryPolicy
+
 from .. import logs, metrics, runner
 from ..budget import LambdaContext, run_deadlines
 from ..errors import CommandNotFound, ConfigurationError, InvalidResult, ProxyError
@@ -104,9 +106,10 @@ def run(event: Mapping[str, Any], lambda_context: LambdaContext | None) -> dict[
         _encode(the_run.command_id, envelope),
         api_key=settings.callback_api_key,
         deadline=deadlines.delivery,
-        retries=callback.Retries(
-            settings.callback_timeout, settings.callback_attempts, settings.callback_backoff
+        retries=RetryPolicy(
+            settings.callback_attempts, settings.callback_backoff, callback.MAX_BACKOFF_SECONDS
         ),
+        attempt_timeout=settings.callback_timeout,
         policy=policy,
     )
     return _report(the_run, envelope, delivery, where, started)

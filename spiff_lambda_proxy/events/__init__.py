@@ -1,7 +1,8 @@
 """Event adapters: recognise a Lambda event's front door and speak its format.
 
-Each source is one class with `infer(event)`, `request()` and `answer(response)`;
-adding a front door means adding one module and one entry in `SOURCES`.
+Each source is one class with `infer(event)`, `request()` and `answer(response)` (the two
+Protocols below say exactly what); adding a front door means adding one module and one
+entry in `SOURCES`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from .rest_api import RestApiEvent
 
 
 class EventSource(Protocol):
+    """One event, read as a neutral request, and the answer written back in its format."""
+
+    # Shown in the logs; tells front doors that share a payload format apart.
     name: str
     # Largest answer, as the Lambda runtime serialises it, this front door delivers.
     payload_limit: int
@@ -25,8 +29,16 @@ class EventSource(Protocol):
     def answer(self, response: Response) -> dict[str, Any]: ...
 
 
+class EventSourceClass(Protocol):
+    """A front door's adapter class: it recognises its events and wraps one."""
+
+    def infer(self, event: Mapping[str, Any]) -> bool: ...
+
+    def __call__(self, event: Mapping[str, Any]) -> EventSource: ...
+
+
 # Order matters: ALB events also carry `httpMethod`, so they are tried before REST.
-SOURCES = (HttpApiEvent, AlbEvent, RestApiEvent)
+SOURCES: tuple[EventSourceClass, ...] = (HttpApiEvent, AlbEvent, RestApiEvent)
 
 
 def adapt(event: Any) -> EventSource | None:
@@ -35,5 +47,5 @@ def adapt(event: Any) -> EventSource | None:
         return None
     for source in SOURCES:
         if source.infer(event):
-            return source(event)  # type: ignore[abstract]
+            return source(event)
     return None

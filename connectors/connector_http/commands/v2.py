@@ -39,26 +39,7 @@ class GetRequestV2(HttpCommand):
 
 class HeadRequestV2(GetRequestV2):
     method = "HEAD"
-
-    def __init__(
-        self,
-        url: str,
-        headers: dict[str, str] | None = None,
-        params: dict[str, Any] | None = None,
-        basic_auth_username: str | None = None,
-        basic_auth_password: str | None = None,
-        attempts: int | None = None,
-        include_response_headers: bool | None = None,
-    ) -> None:
-        super().__init__(
-            url,
-            headers,
-            params,
-            basic_auth_username,
-            basic_auth_password,
-            attempts,
-            include_response_headers,
-        )
+    # Its parent's arguments, in its parent's order (BPMN files store them).
 
 
 class PostRequestV2(HttpCommand):
@@ -87,50 +68,12 @@ class PostRequestV2(HttpCommand):
 
 class PutRequestV2(PostRequestV2):
     method = "PUT"
-
-    def __init__(
-        self,
-        url: str,
-        headers: dict[str, str] | None = None,
-        data: Any = None,
-        basic_auth_username: str | None = None,
-        basic_auth_password: str | None = None,
-        body_format: str | None = None,
-        include_response_headers: bool | None = None,
-    ) -> None:
-        super().__init__(
-            url,
-            headers,
-            data,
-            basic_auth_username,
-            basic_auth_password,
-            body_format,
-            include_response_headers,
-        )
+    # Its parent's arguments, in its parent's order (BPMN files store them).
 
 
 class PatchRequestV2(PostRequestV2):
     method = "PATCH"
-
-    def __init__(
-        self,
-        url: str,
-        headers: dict[str, str] | None = None,
-        data: Any = None,
-        basic_auth_username: str | None = None,
-        basic_auth_password: str | None = None,
-        body_format: str | None = None,
-        include_response_headers: bool | None = None,
-    ) -> None:
-        super().__init__(
-            url,
-            headers,
-            data,
-            basic_auth_username,
-            basic_auth_password,
-            body_format,
-            include_response_headers,
-        )
+    # Its parent's arguments, in its parent's order (BPMN files store them).
 
 
 class DeleteRequestV2(HttpCommand):
