@@ -7,25 +7,25 @@ Discovery describes every command at cold start, so plain functions (nearly
 every `__init__`) are read straight from their code object, and their string
 annotations evaluated one by one; `inspect` (which loads ast, dis and
 tokenize) is imported only for anything else: wrapped or decorated callables,
-builtins, objects with their own `__signature__`. `typing` is used only when
-an annotation is a typing construct, and then its module already imported it.
+builtins, objects with their own `__signature__`. `typing.get_args` reads
+generics and unions (`typing` is loaded by then: the runner imports it).
 """
 
 from __future__ import annotations
-
-import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 _NONE = type(None)
-# `int | None` at run time: the class of such unions, without importing `types`.
-_UNION_TYPE: type[Any] = type(int | None)
 _NAMED_TYPES = {str: "str", int: "int", bool: "bool"}
 _BUILTIN_NAMES = {"str": str, "int": int, "bool": bool, "None": _NONE}
 # Stands for any member of an annotation that is not str/int/bool/None.
 _OTHER = object()
+# What a string annotation evaluates to when it names something missing at run time.
+_UNRESOLVED = object()
+# `list[str]` at run time: builtin generics, whose string arguments are forward references.
+_GENERIC_ALIAS: type[Any] = type(list[str])
 # Skipped by name, as spiffworkflow-proxy does; *args/**kw of any name cannot be
 # passed as named parameters, so they are skipped too.
 _SKIPPED_NAMES = ("self", "kwargs")
@@ -183,54 +183,84 @@ def _read_with_inspect(init: Any) -> tuple[list[_Parameter], bool]:
 
 
 def _annotation_members(annotation: Any, scope: _Scope) -> set[Any]:
-    """The set of str/int/bool/None members of an annotation, others as `_OTHER`."""
+    """The annotation's type set (PROTOCOL.md section 3): itself when it is str, int, bool
+    or None, else each of `typing.get_args(annotation)` kept when it is one of those four
+    and `_OTHER` when not. No annotation, `Any` and bare classes have no arguments: empty."""
     if annotation is _NO_ANNOTATION:
         return set()
-    if annotation is None or annotation is _NONE:
-        return {_NONE}
-    if isinstance(annotation, str):  # postponed, or quoted (both, under `from __future__`)
+    if isinstance(annotation, str):  # postponed, or quoted: resolved first (our one difference)
         return _string_members(annotation, scope)
-    if annotation in _NAMED_TYPES:
-        return {annotation}
-    if isinstance(annotation, _UNION_TYPE):
-        return _union_members(annotation.__args__, scope)
-    # Only a typing construct is left to look into, and its module imported typing.
-    typing = sys.modules.get("typing")
-    if typing is None:
-        return {_OTHER}
-    if isinstance(annotation, typing.ForwardRef):  # as in Optional["str"]
+    import typing  # already loaded: lambda_function and the runner import it
+
+    if isinstance(annotation, typing.ForwardRef):
         return _string_members(annotation.__forward_arg__, scope)
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:  # Annotated[str, ...] describes a str
-        return _annotation_members(annotation.__origin__, scope)
-    if origin is typing.Union:
-        return _union_members(typing.get_args(annotation), scope)
-    return {_OTHER}
+    if annotation is None or _is_supported(annotation):
+        return {_NONE if annotation is None else annotation}
+    # Literal's arguments are values and Annotated's extras are metadata: never evaluated.
+    resolve_strings = type(annotation) is _GENERIC_ALIAS
+    return {_member(arg, scope, resolve_strings) for arg in typing.get_args(annotation)}
 
 
-def _union_members(members: tuple[Any, ...], scope: _Scope) -> set[Any]:
-    found: set[Any] = set()
-    for member in members:
-        found |= _annotation_members(member, scope)
-    return found
+def _member(arg: Any, scope: _Scope, resolve_strings: bool) -> Any:
+    """One argument of a generic or a union: itself when supported, else `_OTHER`."""
+    import typing
+
+    text = None
+    if isinstance(arg, typing.ForwardRef):  # Optional["str"]
+        text = arg.__forward_arg__
+    elif isinstance(arg, str) and resolve_strings:  # list["str"]
+        text = arg
+    if text is not None:
+        arg = _evaluate(text, scope)[0]
+    return arg if _is_supported(arg) else _OTHER
 
 
-def _string_members(text: str, scope: _Scope, depth: int = 0) -> set[Any]:
+def _is_supported(value: Any) -> bool:
+    # Identity, not equality: arguments may be unhashable (Callable's [int]) or values.
+    return value is str or value is int or value is bool or value is _NONE
+
+
+def _string_members(text: str, scope: _Scope) -> set[Any]:
     """Members of a string annotation, evaluated in the module that wrote it."""
-    try:
-        value = scope.evaluate(text)
-    except Exception:
-        return _unresolved_members(text)
-    if isinstance(value, str):
-        # A quoted annotation under `from __future__ import annotations`: a string of a string.
-        return _string_members(value, scope, depth + 1) if depth < _MAX_QUOTING else {_OTHER}
+    value, innermost = _evaluate(text, scope)
+    if value is _UNRESOLVED:
+        return _unresolved_members(innermost)
     return _annotation_members(value, scope)
 
 
+def _evaluate(text: str, scope: _Scope) -> tuple[Any, str]:
+    """What a string annotation names (`_UNRESOLVED` when it cannot be evaluated here), and
+    the innermost text evaluated."""
+    for _ in range(_MAX_QUOTING + 1):
+        try:
+            value = scope.evaluate(text)
+        except Exception:
+            return _UNRESOLVED, text
+        if not isinstance(value, str):
+            return value, text
+        text = value  # a quoted annotation under `from __future__ import annotations`
+    return _UNRESOLVED, text
+
+
 def _unresolved_members(text: str) -> set[Any]:
-    """The annotation names something not importable at run time: read the union by
-    hand, so `str | None` and `Optional[str]` still come out right."""
+    """The annotation names something not importable at run time (a TYPE_CHECKING import):
+    read its top-level union by hand, so `str | None` and `Optional[str]` still come out right."""
     text = text.strip()
     if text.startswith(("Optional[", "typing.Optional[")) and text.endswith("]"):
         text = text[text.index("[") + 1 : -1] + " | None"
-    return {_BUILTIN_NAMES.get(part.strip(), _OTHER) for part in text.split("|")}
+    return {_BUILTIN_NAMES.get(part.strip(), _OTHER) for part in _top_level_parts(text)}
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """`a | b[c | d]` -> ["a ", " b[c | d]"]: splits on `|` outside brackets."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts

@@ -16,6 +16,7 @@ from . import logs
 from .budget import DEADLINE_KEY
 from .envelope import result_response
 from .errors import BadRequest, CommandFailed, CommandNotFound, ProxyError
+from .flask_context import command_context
 from .messages import Request, Response
 from .registry import Registry, Target
 from .settings import ConnectorConfig
@@ -125,15 +126,16 @@ def run(invocation: Invocation, deadline: float | None = None) -> Response:
     target = invocation.target
     config = ConnectorConfig({DEADLINE_KEY: deadline} if deadline is not None else None)
     try:
-        command = target.cls(**invocation.params)
-        if invocation.callback_url and has_execute_async(target):
-            result = _accepted(
-                command.execute_async(config, invocation.task_data, callback_url=invocation.callback_url)
-            )
-            response = result_response(target.id, result, status=202)
-        else:
-            result = command.execute(config, invocation.task_data)
-            response = result_response(target.id, result)
+        with command_context(target.cls, config):  # Flask's app context for Flask-era connectors
+            command = target.cls(**invocation.params)
+            if invocation.callback_url and has_execute_async(target):
+                result = _accepted(
+                    command.execute_async(config, invocation.task_data, callback_url=invocation.callback_url)
+                )
+                response = result_response(target.id, result, status=202)
+            else:
+                result = command.execute(config, invocation.task_data)
+                response = result_response(target.id, result)
     except ProxyError:
         raise
     except Exception as error:
@@ -147,7 +149,8 @@ def execute(invocation: Invocation, deadline: float | None = None) -> Any:
     target = invocation.target
     config = ConnectorConfig({DEADLINE_KEY: deadline} if deadline is not None else None)
     try:
-        return target.cls(**invocation.params).execute(config, invocation.task_data)
+        with command_context(target.cls, config):
+            return target.cls(**invocation.params).execute(config, invocation.task_data)
     except ProxyError:
         raise
     except Exception as error:

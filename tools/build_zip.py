@@ -24,19 +24,21 @@ from tools.lambda_zip import BuildError
 from tools.lambda_zip.archive import Digest, write_archive
 from tools.lambda_zip.bytecode import CompileResult, compile_tree
 from tools.lambda_zip.platform_check import foreign_files
-from tools.lambda_zip.sources import CONNECTORS_DIR, copy_sources
+from tools.lambda_zip.requirements import redact
+from tools.lambda_zip.sources import CONNECTORS_DIR, check_collisions, copy_sources
 from tools.lambda_zip.summary import (
     DIRECT_UPLOAD_LIMIT,
     UNPACKED_LIMIT,
     CommandListing,
     check_limits,
+    connector_rows,
     list_commands,
     measure,
     megabytes,
     percent,
 )
 from tools.lambda_zip.target import RUNTIMES, Interpreter, Runtime, find_python
-from tools.lambda_zip.vendor import EXCLUDED_DISTRIBUTIONS, Distribution, vendor
+from tools.lambda_zip.vendor import EXCLUDED_DISTRIBUTIONS, Vendored, vendor
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_PYTHON_VERSION = "3.13"
@@ -75,8 +77,7 @@ class Build:
     archive: Path
     python: Interpreter | None
     pip_python: str
-    distributions: list[Distribution]
-    left_out: list[Distribution]
+    vendored: Vendored
     connector_entries: list[str]
     precompile: bool
     bundle_boto3: bool
@@ -109,7 +110,9 @@ def build(args: argparse.Namespace) -> Build:
         connectors_file=args.connectors_file,
         bundle_boto3=args.bundle_boto3,
         work=work,
+        connectors_dir=args.connectors_dir,
     )
+    check_collisions(vendored.distributions, args.connectors_dir)
     connector_entries = copy_sources(PROJECT, root, args.connectors_dir)
 
     bytecode = None
@@ -131,18 +134,9 @@ def build(args: argparse.Namespace) -> Build:
     shutil.rmtree(work, ignore_errors=True)
 
     return Build(
-        runtime,
-        archive,
-        python,
-        pip_python,
-        vendored.distributions,
-        vendored.left_out,
-        connector_entries,
-        args.precompile,
-        args.bundle_boto3,
-        bytecode,
-        unpinned,
-    )
+        runtime, archive, python, pip_python, vendored, connector_entries, args.precompile, args.bundle_boto3,
+        bytecode, unpinned,
+    )  # fmt: skip
 
 
 def _no_python_message(runtime: Runtime, precompile: bool) -> str:
@@ -167,7 +161,8 @@ def _has_pip(python: str) -> bool:
 
 def report(result: Build) -> None:
     runtime = result.runtime
-    sizes = measure(result.archive, result.distributions, result.connector_entries)
+    vendored = result.vendored
+    sizes = measure(result.archive, vendored.distributions, result.connector_entries)
     listing = _commands(result)
 
     print(f"\nBuilt {shown_path(result.archive)}")
@@ -185,16 +180,17 @@ def report(result: Build) -> None:
             f"({percent(sizes.unpacked, UNPACKED_LIMIT)})",
         ),
         ("largest", "; ".join(f"{what} {megabytes(size)}" for what, size in sizes.parts[:5])),
-        ("packages", ", ".join(f"{d.name} {d.version}" for d in result.distributions) or "none"),
+        ("packages", ", ".join(f"{d.name} {d.version}" for d in vendored.distributions) or "none"),
+        *connector_rows(vendored),
     ]
-    if result.left_out:
-        left_out = ", ".join(f"{d.name} {d.version}" for d in result.left_out)
+    if vendored.left_out:
+        left_out = ", ".join(f"{d.name} {d.version}" for d in vendored.left_out)
         rows.append(("left out", f"{left_out} (see {EXCLUDED_DISTRIBUTIONS})"))
     rows.append((f"commands ({len(listing.ids)})", _commands_line(result, listing)))
     digest = Digest(result.archive)
     rows += [("CodeSha256", digest.base64), ("sha256", digest.hex)]
     for label, value in rows:
-        print(f"  {label:<14} {value}")
+        print(f"  {label:<14} {redact(value)}")
     if result.unpinned:
         print(
             "  note: not pinned anywhere, so a later build may pick newer versions: "
@@ -288,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         result = build(args)
         report(result)
     except BuildError as error:
-        print(f"make zip: error: {error}", file=sys.stderr)
+        print(f"make zip: error: {redact(str(error))}", file=sys.stderr)
         return 1
     print(f"  built in {time.monotonic() - started:.1f} s")
     return 0

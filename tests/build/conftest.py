@@ -1,9 +1,8 @@
-"""The archive the tests of this folder share: built once per session, unpacked per test."""
+"""The archive of the project as it is (built once per session) and the target Python."""
 
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,4 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 @pytest.fixture
 def task_root(built: Built, tmp_path: Path) -> Path:
     """The archive unpacked into an empty directory, as Lambda's /var/task."""
-    root = tmp_path / "task"
-    with zipfile.ZipFile(built.archive) as opened:
-        opened.extractall(root)
-    return root
+    return built.unpack(tmp_path / "task")

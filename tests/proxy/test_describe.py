@@ -1,4 +1,10 @@
-"""`/v1/commands` parameter descriptions, every annotation case of PROTOCOL.md section 3."""
+"""`/v1/commands` parameter descriptions: every annotation shape of PROTOCOL.md section 3.
+
+The expected values are written from the rule, not from our code: the type set is
+{T} for str/int/bool/None, else the members of typing.get_args(annotation) with
+anything but those four as "unsupported"; required = no default and None not in the
+set; type = the one supported member left after dropping None, else "any".
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,64 @@ from support.lambda_events import invoke
 
 from spiff_lambda_proxy.registry import Registry
 
-# The same classes twice: with real annotations and with postponed (string) ones.
-ANNOTATED = """{future}
+# (parameter as written in `__init__`, expected type, expected required).
+SHAPES = [
+    ("plain_str: str", "str", True),
+    ("plain_int: int", "int", True),
+    ("plain_bool: bool", "bool", True),
+    # {None}: not required; nothing left once None is dropped.
+    ("only_none: None", "any", False),
+    ("no_annotation", "any", True),
+    ("any_arg: Any", "any", True),
+    ("bare_class: float", "any", True),
+    ("bare_dict: dict", "any", True),
+    ("pipe_none: str | None", "str", False),
+    ("none_pipe: None | bool", "bool", False),
+    ("optional_str: Optional[str]", "str", False),
+    ("union_none: Union[int, None]", "int", False),
+    # get_args gives the element types: what existing BPMN files store.
+    ("list_str: list[str]", "str", True),
+    ("typing_list: List[int]", "int", True),
+    ("dict_str_str: dict[str, str]", "str", True),
+    ("tuple_int_int: tuple[int, int]", "int", True),
+    ("set_bool: set[bool]", "bool", True),
+    ("dict_str_any: dict[str, Any]", "any", True),
+    ("list_of_list: list[list[str]]", "any", True),
+    ("optional_list: Optional[list[str]]", "any", False),
+    ("optional_bare_list: Optional[list]", "any", False),
+    ("dict_or_none: dict[str, str] | None", "any", False),
+    ("str_or_int: str | int", "any", True),
+    ("union_str_int: Union[str, int]", "any", True),
+    ("str_int_none: str | int | None", "any", False),
+    # Literal's arguments are values, not types; Annotated's are the type and its metadata.
+    ("literal: Literal['a', 'b']", "any", True),
+    ("literal_bool: Literal[True]", "any", True),
+    ("literal_none: Literal[None]", "any", True),
+    ("annotated: Annotated[str, 'a note']", "any", True),
+    ("annotated_unhashable: Annotated[str, {'max': 3}]", "any", True),
+    ("callable_arg: Callable[[int], int]", "any", True),
+    # Quoted annotations are evaluated first (where the reference would see a string).
+    ("quoted: 'int'", "int", True),
+    ("quoted_list: 'list[str]'", "str", True),
+    ("quoted_inside: Optional['str']", "str", False),
+    ("quoted_element: list['bool']", "bool", True),
+    # Names imported only for type checkers cannot be evaluated: read by hand.
+    ("unresolvable_optional: 'Decimal | None'", "any", False),
+    ("unresolvable: 'Decimal'", "any", True),
+    # Defaults make any parameter optional, whatever its type.
+    ("str_default: str = 'x'", "str", False),
+    ("bool_default: bool | None = False", "bool", False),
+    ("optional_default: Optional[str] = 'main'", "str", False),
+    ("list_default: list[str] = None", "str", False),
+    ("any_default: Any = None", "any", False),
+    ("no_annotation_default=3", "any", False),
+]
+
+SOURCE = """{future}
 import typing
-from typing import Any, Optional, Union
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, List, Literal, Optional, Union
 
 if typing.TYPE_CHECKING:
     from decimal import Decimal  # only for type checkers: unresolvable at run time
@@ -21,78 +81,90 @@ if typing.TYPE_CHECKING:
 class Everything:
     def __init__(
         self,
-        plain_str: str,
-        plain_int: int,
-        plain_bool: bool,
-        no_annotation,
-        str_default: str = "x",
-        optional_str: Optional[str] = None,
-        pipe_none_int: int | None = None,
-        none_pipe_bool: None | bool = None,
-        optional_no_default: Optional[str] = ...,
-        union_of_two: Union[str, int] = "a",
-        union_of_two_and_none: str | int | None = None,
-        dict_arg: dict[str, Any] = None,
-        list_arg: list[str] = None,
-        any_arg: Any = None,
-        float_arg: float = 1.0,
-        unresolvable: "Decimal | None" = None,
-        required_unresolvable: "Decimal" = ...,
+        {parameters},
         *args,
         keyword_only: bool,
+        keyword_default: int = 1,
         **kwargs,
     ):
         pass
+
+
+@dataclass
+class AsDataclass:
+    message: str
+    recipient: list[str]
+    params: Optional[list] = None
 
 
 class NoInit:
     pass
 """
 
-EXPECTED = [
-    {"id": "plain_str", "type": "str", "required": True},
-    {"id": "plain_int", "type": "int", "required": True},
-    {"id": "plain_bool", "type": "bool", "required": True},
-    {"id": "no_annotation", "type": "any", "required": True},
-    {"id": "str_default", "type": "str", "required": False},
-    {"id": "optional_str", "type": "str", "required": False},
-    {"id": "pipe_none_int", "type": "int", "required": False},
-    {"id": "none_pipe_bool", "type": "bool", "required": False},
-    {"id": "optional_no_default", "type": "str", "required": False},
-    {"id": "union_of_two", "type": "any", "required": False},
-    {"id": "union_of_two_and_none", "type": "any", "required": False},
-    {"id": "dict_arg", "type": "any", "required": False},
-    {"id": "list_arg", "type": "any", "required": False},
-    {"id": "any_arg", "type": "any", "required": False},
-    {"id": "float_arg", "type": "any", "required": False},
-    {"id": "unresolvable", "type": "any", "required": False},
-    {"id": "required_unresolvable", "type": "any", "required": False},
-    {"id": "keyword_only", "type": "bool", "required": True},
-]
-
 
 def _source(future: bool) -> str:
-    source = ANNOTATED.replace("{future}", "from __future__ import annotations" if future else "")
-    # `...` stands for "no default" in the template; the real signature has none.
-    source = source.replace("optional_no_default: Optional[str] = ...,", "")
-    source = source.replace('required_unresolvable: "Decimal" = ...,', "")
-    return source
+    parameters = ",\n        ".join(shape for shape, _, _ in SHAPES)
+    return SOURCE.replace("{future}", "from __future__ import annotations" if future else "").replace(
+        "{parameters}", parameters
+    )
+
+
+def _expected(shape: str, type_name: str, required: bool) -> dict[str, object]:
+    name = shape.split(":")[0].split("=")[0].strip()
+    return {"id": name, "type": type_name, "required": required}
 
 
 @pytest.mark.parametrize("future", [False, True], ids=["evaluated", "postponed"])
-def test_descriptions_match_the_protocol(
+def test_descriptions_follow_the_protocol_for_every_shape(
     future: bool, extra_connectors: Callable[[dict[str, str]], Registry]
 ) -> None:
-    extra_connectors(
+    registry = extra_connectors(
         {
             "connector_typed/__init__.py": "",
             "connector_typed/commands/__init__.py": "",
             "connector_typed/commands/typed.py": _source(future),
         }
     )
+    assert not registry.failures
     described = {
         item["id"]: item["parameters"] for item in invoke("function-url", "GET", "/v1/commands").json
     }
-    expected = [p for p in EXPECTED if p["id"] not in ("optional_no_default", "required_unresolvable")]
-    assert described["typed/Everything"] == expected
+    expected = [_expected(*shape) for shape in SHAPES]
+    # *args and **kwargs are skipped; keyword-only parameters are described like the others.
+    expected += [
+        {"id": "keyword_only", "type": "bool", "required": True},
+        {"id": "keyword_default", "type": "int", "required": False},
+    ]
+    for got, want in zip(described["typed/Everything"], expected, strict=True):
+        assert got == want
+    assert described["typed/AsDataclass"] == [
+        {"id": "message", "type": "str", "required": True},
+        {"id": "recipient", "type": "str", "required": True},
+        {"id": "params", "type": "any", "required": False},
+    ]
     assert described["typed/NoInit"] == []
+
+
+def test_a_parameter_that_may_be_none_is_passed_none_when_left_out(
+    extra_connectors: Callable[[dict[str, str]], Registry],
+) -> None:
+    extra_connectors(
+        {
+            "connector_maybe/__init__.py": "",
+            "connector_maybe/commands/__init__.py": "",
+            "connector_maybe/commands/maybe.py": """
+                from typing import Optional
+
+
+                class Maybe:
+                    def __init__(self, names: Optional[list[str]], label: str | None):
+                        self.got = {"names": names, "label": label}
+
+                    def execute(self, config, task_data):
+                        return {"response": self.got, "status": 200, "mimetype": "application/json"}
+            """,
+        }
+    )
+    answer = invoke("function-url", "POST", "/v1/do/maybe/Maybe", body={})
+    assert answer.status == 200
+    assert answer.json == {"names": None, "label": None}

@@ -3,6 +3,7 @@
 `build` runs the real build; `lambda_like` imports an unpacked archive with the
 target Python in isolated mode, only the task root (and any `paths` given) on
 sys.path, and answers events with `lambda_function.lambda_handler`.
+`github_unreachable` is an environment in which git cannot reach GitHub.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import base64
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import zipfile
@@ -26,6 +28,7 @@ from tools.lambda_zip.target import Interpreter, Runtime
 from .paths import PROJECT_ROOT
 
 TARGET = Runtime.parse("3.13", "x86_64")
+ARM = Runtime.parse("3.13", "arm64")
 
 
 @dataclass
@@ -42,6 +45,12 @@ class Built:
         match = re.search(rf"^  {re.escape(label)}\s+(.*)$", self.stdout, re.MULTILINE)
         assert match, f"no {label!r} line in the summary:\n{self.stdout}"
         return match.group(1)
+
+    def unpack(self, root: Path) -> Path:
+        """The archive extracted into `root`, as Lambda's /var/task."""
+        with zipfile.ZipFile(self.archive) as opened:
+            opened.extractall(root)
+        return root
 
 
 def run_build(
@@ -62,13 +71,17 @@ def run_build(
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
         check=False,
     )
 
 
-def build(workdir: Path, *options: str, runtime: Runtime = TARGET) -> Built:
-    done = run_build(workdir, "--python-version", runtime.python_version, "--arch", runtime.arch, *options)
+def build(
+    workdir: Path, *options: str, runtime: Runtime = TARGET, env: dict[str, str] | None = None
+) -> Built:
+    done = run_build(
+        workdir, "--python-version", runtime.python_version, "--arch", runtime.arch, *options, env=env
+    )
     assert done.returncode == 0, f"make zip failed:\n{done.stdout}\n{done.stderr}"
     return Built(workdir / "dist" / runtime.archive_name, done.stdout, done.stderr)
 
@@ -80,6 +93,28 @@ def require(python: Interpreter | None) -> Interpreter:
             f"install it (pyenv install {TARGET.python_version}) or set TARGET_PYTHON"
         )
     return python
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def github_unreachable() -> dict[str, str]:
+    """The environment, with every git URL of github.com sent to a closed loopback port: a
+    stand-in for CI and corporate networks, so that no test can fetch from GitHub."""
+    env = dict(os.environ)
+    count = int(env.get("GIT_CONFIG_COUNT", "0"))
+    env.update(
+        {
+            "GIT_CONFIG_COUNT": str(count + 1),
+            f"GIT_CONFIG_KEY_{count}": f"url.http://127.0.0.1:{closed_port()}/.insteadOf",
+            f"GIT_CONFIG_VALUE_{count}": "https://github.com/",
+        }
+    )
+    return env
 
 
 # Runs in the target Python: imports the archive like Lambda and answers the events on stdin.
@@ -97,7 +132,7 @@ class Context:
 answers = [lambda_function.lambda_handler(event, Context()) for event in json.load(sys.stdin)]
 allowed = (task_root, *extra, sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
 files = sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)})
-print(json.dumps({"answers": answers, "files": files,
+print(json.dumps({"answers": answers, "files": files, "modules": sorted(sys.modules),
                   "outside": [f for f in files if not f.startswith(allowed)]}))
 """
 

@@ -1,12 +1,20 @@
 """The pieces of `make zip`: one module per step, `tools/build_zip.py` runs them in order.
 
 target    which Lambda runtime we build for (wheel tags, glibc, the Python to compile with)
-vendor    pip puts the runtime dependencies for that target into the staging directory
-sources   the project's own code and connectors/ copied next to them
+vendor    pip puts the runtime dependencies and connectors.txt for that target into the staging
+          directory, helped by:
+  requirements   reading requirement lines (connectors.txt, wheels' Requires-Dist)
+  fetch          wheels of folder/git/URL entries, URL dependencies, pure sdists, our SDK (sdk/)
+  plan           the rules: which SDK, URL dependencies met by name, substitutions, undeclared imports
+  substitutions  the table of Lambda substitutions (psycopg2 -> psycopg2-binary)
+  wheels         reading and rewriting wheel metadata, finding what code imports
+  pip            running pip, and explaining its failures (package, why, what to do)
+  installed      tidying and listing what pip installed, leaving out zip-exclude.txt
+sources   the project's own code and connectors/ copied next to them, refusing name collisions
 bytecode  __pycache__ compiled by the target Python, reproducibly
 platform_check  finds anything in the staging directory built for another platform
 archive   the deterministic zip
-summary   sizes against Lambda's limits, largest packages, the commands the archive offers
+summary   sizes against Lambda's limits, largest packages, the rules applied, the commands offered
 """
 
 

@@ -10,12 +10,16 @@ import shutil
 from pathlib import Path
 
 from . import BuildError
+from .installed import Distribution
 
 HANDLER_MODULE = "lambda_function.py"
 PROXY_PACKAGE = "spiff_lambda_proxy"
 # Outbound HTTP under the destination policy, used by the proxy and by connector_http.
 SHARED_PACKAGES = ("spiff_outbound",)
 CONNECTORS_DIR = "connectors"
+
+# Our built-in connectors, and the published packages they replace (docs/http.md, docs/aws.md).
+BUILT_IN_CONNECTORS = {"connector_http": "connector-http", "connector_aws": "connector-aws"}
 
 # Never shipped: tests, caches, editor and VCS files, packaging leftovers.
 _SKIPPED_NAMES = frozenset({"__pycache__", "tests", "test", "conftest.py", "build", "dist"})
@@ -35,6 +39,29 @@ def copy_sources(project: Path, root: Path, connectors_dir: Path | None) -> list
             _place(entry, root / entry.name, f"{CONNECTORS_DIR}/")
             copied.append(entry.name)
     return copied
+
+
+def check_collisions(distributions: list[Distribution], connectors_dir: Path | None) -> None:
+    """Refuse a vendored package that has the top-level name of one of the project's own."""
+    own = {HANDLER_MODULE, PROXY_PACKAGE, *SHARED_PACKAGES}
+    if connectors_dir is not None and connectors_dir.is_dir():
+        own |= {e.name for e in connectors_dir.iterdir() if _importable(e) and not _skipped(e)}
+    for distribution in distributions:
+        for name in sorted(distribution.top_level & own):
+            what = f"{distribution.name} {distribution.version} (from connectors.txt or its dependencies)"
+            if name in BUILT_IN_CONNECTORS:
+                plugin = name.removeprefix("connector_")
+                raise BuildError(
+                    f"{what} installs {name}, the name of this project's built-in {plugin} connector "
+                    f"({CONNECTORS_DIR}/{name}). The built-in one replaces the published "
+                    f"{BUILT_IN_CONNECTORS[name]}: it offers the same command ids ({plugin}/...), so "
+                    "diagrams keep working, and two packages cannot share a top-level name in the archive. "
+                    f"Remove {distribution.name} from connectors.txt (and anything there that depends on it)."
+                )
+            raise BuildError(
+                f"{what} installs {name}, which the project has too; two modules cannot share a top-level "
+                f"name in the archive. Remove one of them (connectors.txt or {CONNECTORS_DIR}/)."
+            )
 
 
 def _importable(entry: Path) -> bool:

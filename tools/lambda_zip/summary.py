@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from . import BuildError
-from .vendor import Distribution
+from .installed import Distribution
+from .plan import SDK_MODULE, SDK_NAME
+from .substitutions import SUBSTITUTIONS
+from .vendor import Vendored
 
 MB = 1024 * 1024
 # Lambda's limits for a function deployed from a .zip file.
@@ -159,3 +162,30 @@ def megabytes(size: int) -> str:
 
 def percent(size: int, limit: int) -> str:
     return f"{100 * size / limit:.0f}%"
+
+
+def connector_rows(vendored: Vendored) -> list[tuple[str, str]]:
+    """What the build's rules did with connectors.txt (README, "Extra connectors")."""
+    plan = vendored.plan
+    why = "; ".join(plan.sdk_wanted_by)
+    if plan.sdk == "ours":
+        sdk = f"{vendored.version_of(SDK_NAME)}, ours (sdk/; connectors.txt lists none): {why}"
+    elif plan.sdk == "yours":
+        sdk = f"{vendored.version_of(SDK_NAME)}, yours (listed in connectors.txt, so ours is not used)"
+        sdk += f": {why}" if why else ""
+    else:
+        sdk = f"none (no connector declares or imports {SDK_MODULE})"
+    rows = [("SDK", sdk)]
+    for name, who in sorted(plan.substituted.items()):
+        substitution = SUBSTITUTIONS[name]
+        replacement = vendored.version_of(substitution.replacement)
+        rows.append(("substituted", f"{name} -> {replacement} ({substitution.reason}): {'; '.join(who)}"))
+    replacements = {substitution.replacement for substitution in SUBSTITUTIONS.values()}
+    for name, who in sorted(plan.added.items()):
+        if name not in replacements:  # those are said as substitutions
+            rows.append(("added", f"{vendored.version_of(name)}: {'; '.join(who)}"))
+    for wheel in vendored.from_sdist:
+        rows.append(("from sdist", f"{wheel.name} {wheel.version} (pure Python, built here from its sdist)"))
+    if plan.by_name:
+        rows.append(("URL deps", "; ".join(plan.by_name)))
+    return rows

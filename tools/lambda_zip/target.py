@@ -104,6 +104,12 @@ class Runtime:
                 tags.append(f"{alias}_{self.machine}")
         return tags
 
+    def pip_options(self) -> list[str]:
+        """What pip is told so that it takes only wheels this runtime loads, whatever the machine."""
+        platforms = [arg for tag in self.platform_tags() for arg in ("--platform", tag)]
+        return ["--only-binary=:all:", "--implementation", "cp", "--python-version", self.python_version,
+                "--abi", self.abi, *platforms]  # fmt: skip
+
     def describe(self) -> str:
         glibc = ".".join(map(str, self.glibc))
         return f"{self.name} on {self.operating_system} (glibc {glibc}), {self.arch}"
