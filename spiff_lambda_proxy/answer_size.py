@@ -61,9 +61,7 @@ def too_large(response: Response, size: int, limit: int, source: str) -> Respons
             " An Application Load Balancer accepts at most 1 MB from a Lambda function; a Function "
             "URL or API Gateway accepts 6 MB."
         )
-    replacement = Response.json(
-        500, error_envelope(RESPONSE_TOO_LARGE, message), command_id=response.command_id
-    )
+    replacement = Response.json(500, error_envelope(RESPONSE_TOO_LARGE, message))
     for name in response.headers:
         if name.lower().startswith("access-control-"):  # a browser must still be able to read it
             replacement.headers.set(name, response.headers[name])

@@ -25,14 +25,29 @@ def error_response(error: ProxyError) -> Response:
     return Response.json(error.status, error_envelope(error.error_code, error.message), headers=headers)
 
 
+def v2_envelope(
+    body: Any,
+    *,
+    http_status: int = 200,
+    mimetype: str = "application/json",
+    error: Mapping[str, Any] | None = None,
+    logs: list[Any] | None = None,
+) -> dict[str, Any]:
+    """The one constructor of the v2 envelope (PROTOCOL.md section 4) the proxy writes itself.
+
+    (Connector packages build their own: they must not import the proxy.)
+    """
+    return {
+        "command_response": {"body": body, "mimetype": mimetype, "http_status": http_status},
+        "command_response_version": 2,
+        "error": None if error is None else dict(error),
+        "spiff__logs": [] if logs is None else logs,
+    }
+
+
 def v2_error_envelope(error_code: str, http_status: int, message: str) -> dict[str, Any]:
     """A failure as a v2 envelope: what a callback carries (it requires `command_response.body`)."""
-    return {
-        "command_response": {"body": {}, "mimetype": "application/json", "http_status": http_status},
-        "command_response_version": 2,
-        "error": {"error_code": error_code, "message": message},
-        "spiff__logs": [],
-    }
+    return v2_envelope({}, http_status=http_status, error={"error_code": error_code, "message": message})
 
 
 def is_v2(result: Any) -> bool:
@@ -78,16 +93,8 @@ def as_v2(command_id: str, result: Any) -> dict[str, Any]:
             "error_code": f"HttpError{status}",
             "message": f"{command_id} answered with status {status}.",
         }
-    return {
-        "command_response": {
-            "body": body,
-            "mimetype": result.get("mimetype") or _default_mimetype(body),
-            "http_status": status,
-        },
-        "command_response_version": 2,
-        "error": error,
-        "spiff__logs": [],
-    }
+    mimetype = result.get("mimetype") or _default_mimetype(body)
+    return v2_envelope(body, http_status=status, mimetype=mimetype, error=error)
 
 
 def _v1_response(command_id: str, result: Mapping[str, Any]) -> Response:

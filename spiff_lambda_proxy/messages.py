@@ -121,7 +121,7 @@ class Request:
 class Response:
     """One HTTP answer; `body` is bytes so adapters decide how to carry it."""
 
-    __slots__ = ("body", "command_id", "headers", "status")
+    __slots__ = ("body", "headers", "status")
 
     def __init__(
         self,
@@ -130,15 +130,12 @@ class Response:
         *,
         content_type: str | None = None,
         headers: Headers | None = None,
-        command_id: str = "",
     ) -> None:
         self.status = status
         self.body = body
         self.headers = headers if headers is not None else Headers()
         if content_type is not None:
             self.headers.set("Content-Type", content_type)
-        # Only for the request log line.
-        self.command_id = command_id
 
     @classmethod
     def json(cls, status: int, payload: Any, **kwargs: Any) -> Response:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from . import runner
+from . import logs, runner
 from .background import start as background
 from .budget import deadline
+from .envelope import result_response
 from .messages import Request, Response
 from .router import Call, Router
 
@@ -94,4 +95,6 @@ def do_command(request: Request, call: Call) -> Response:
     if background.wanted(invocation):
         return background.start(invocation, call.lambda_context, call.settings, request.request_id)
     budget = deadline(call.lambda_context, request.source, call.settings.sync_timeout)
-    return runner.run(invocation, budget)
+    outcome = runner.run(invocation, budget)
+    logs.facts().note_result(outcome.result)
+    return result_response(invocation.target.id, outcome.result, status=202 if outcome.accepted else 200)

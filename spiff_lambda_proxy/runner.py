@@ -1,25 +1,26 @@
-"""Running one command (PROTOCOL.md section 4): arguments in, a Response out.
+"""Running one command (PROTOCOL.md section 4): arguments in, the command's result out.
 
 `prepare` does everything that can fail because of the request (unknown
 command, bad body, parameters that do not bind) so that those failures are
-answered before any work starts; `run` builds the command and executes it.
+answered before any work starts; `run` builds the command and executes it, and
+the caller (a route, the background worker) shapes what it returned.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from . import logs
 from .budget import DEADLINE_KEY
-from .envelope import result_response
+from .envelope import v2_envelope
 from .errors import BadRequest, CommandFailed, CommandNotFound, ProxyError
 from .flask_context import command_context
-from .messages import Request, Response
+from .messages import Request
 from .registry import Registry, Target
-from .settings import ConnectorConfig
 
 RESERVED_PREFIX = "spiff__"
 TASK_DATA_KEY = "spiff__task_data"
@@ -121,36 +122,61 @@ def bind(target: Target, arguments: Mapping[str, Any]) -> Invocation:
     return Invocation(target, params, task_data, callback_url, reserved)
 
 
-def run(invocation: Invocation, deadline: float | None = None) -> Response:
-    """Build and execute the command; `deadline` (epoch seconds) is passed on in its config."""
+class ConnectorConfig(Mapping[str, Any]):
+    """The `config` mapping handed to commands: the function's environment.
+
+    Connectors written for the Flask proxy read settings by key
+    (`config["AWS_REGION"]`); here those keys are environment variables, read at
+    lookup time so a warm function sees what the environment says now. `extra`
+    holds what the proxy tells one invocation (its deadline) and wins over the
+    environment.
+    """
+
+    def __init__(self, extra: Mapping[str, Any] | None = None) -> None:
+        self._extra = dict(extra or {})
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._extra:
+            return self._extra[key]
+        return os.environ[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._extra
+        yield from (key for key in os.environ if key not in self._extra)
+
+    def __len__(self) -> int:
+        return len(self._extra) + sum(1 for key in os.environ if key not in self._extra)
+
+    def __repr__(self) -> str:
+        # The environment holds secrets; never print it whole.
+        return f"<ConnectorConfig of {len(self)} environment settings>"
+
+
+class Outcome(NamedTuple):
+    """What running a command gave: its result, and whether it only started long-running work."""
+
+    result: Any
+    # `execute_async` started the work; it reports to the callback URL itself (answer 202).
+    accepted: bool = False
+
+
+def run(invocation: Invocation, deadline: float | None = None) -> Outcome:
+    """Build the command and execute it; `deadline` (epoch seconds) is passed on in its config.
+
+    A command that raises becomes CommandFailed: the route (or the background worker) shapes
+    the outcome into an answer.
+    """
     target = invocation.target
     config = ConnectorConfig({DEADLINE_KEY: deadline} if deadline is not None else None)
     try:
         with command_context(target.cls, config):  # Flask's app context for Flask-era connectors
             command = target.cls(**invocation.params)
             if invocation.callback_url and has_execute_async(target):
-                result = _accepted(
-                    command.execute_async(config, invocation.task_data, callback_url=invocation.callback_url)
+                started = command.execute_async(
+                    config, invocation.task_data, callback_url=invocation.callback_url
                 )
-                response = result_response(target.id, result, status=202)
-            else:
-                result = command.execute(config, invocation.task_data)
-                response = result_response(target.id, result)
-    except ProxyError:
-        raise
-    except Exception as error:
-        raise _command_failed(target, error) from None
-    logs.facts().note_result(result)
-    return response
-
-
-def execute(invocation: Invocation, deadline: float | None = None) -> Any:
-    """Build the command and return what `execute` returned (for work shaped elsewhere)."""
-    target = invocation.target
-    config = ConnectorConfig({DEADLINE_KEY: deadline} if deadline is not None else None)
-    try:
-        with command_context(target.cls, config):
-            return target.cls(**invocation.params).execute(config, invocation.task_data)
+                return Outcome(_accepted(started), accepted=True)
+            return Outcome(command.execute(config, invocation.task_data))
     except ProxyError:
         raise
     except Exception as error:
@@ -170,14 +196,7 @@ def _command_failed(target: Target, error: Exception) -> CommandFailed:
 
 def _accepted(result: Any) -> Any:
     """What a long-running command started with; an empty v2 envelope if it said nothing."""
-    if result is None:
-        return {
-            "command_response": {"body": {}, "mimetype": "application/json", "http_status": 202},
-            "command_response_version": 2,
-            "error": None,
-            "spiff__logs": [],
-        }
-    return result
+    return v2_envelope({}, http_status=202) if result is None else result
 
 
 def _binding_message(target: Target, missing: list[str], unknown: list[str]) -> str:

@@ -10,7 +10,7 @@ does not change between invocations (changing it starts new environments).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
@@ -321,33 +321,3 @@ def log_level(env: Mapping[str, str]) -> str:
         if value in _LEVELS:
             return value
     return "INFO"
-
-
-class ConnectorConfig(Mapping[str, Any]):
-    """The `config` mapping handed to commands: the function's environment.
-
-    Connectors written for the Flask proxy read settings by key
-    (`config["AWS_REGION"]`); here those keys are environment variables, read at
-    lookup time so a warm function sees what the environment says now. `extra`
-    holds what the proxy tells one invocation (its deadline) and wins over the
-    environment.
-    """
-
-    def __init__(self, extra: Mapping[str, Any] | None = None) -> None:
-        self._extra = dict(extra or {})
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self._extra:
-            return self._extra[key]
-        return os.environ[key]
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self._extra
-        yield from (key for key in os.environ if key not in self._extra)
-
-    def __len__(self) -> int:
-        return len(self._extra) + sum(1 for key in os.environ if key not in self._extra)
-
-    def __repr__(self) -> str:
-        # The environment holds secrets; never print it whole.
-        return f"<ConnectorConfig of {len(self)} environment settings>"

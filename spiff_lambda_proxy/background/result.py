@@ -25,7 +25,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..envelope import as_v2, is_v2, result_response, v2_error_envelope
+from ..envelope import as_v2, is_v2, result_response, v2_envelope, v2_error_envelope
 from ..errors import InvalidResult, ProxyError
 from .settings import SHAPE_RAW
 
@@ -88,12 +88,7 @@ def _as_stored(command_id: str, status: int, body: bytes) -> dict[str, Any]:
 def _envelope(stored: Any, http_status: int, error: dict[str, Any] | None, logs: list[Any]) -> dict[str, Any]:
     # A string body is sent as JSON text: SpiffArena parses it back, so "42" stays a string.
     body = json.dumps(stored) if isinstance(stored, str) else stored
-    return {
-        "command_response": {"body": body, "mimetype": "application/json", "http_status": http_status},
-        "command_response_version": 2,
-        "error": error,
-        "spiff__logs": logs,
-    }
+    return v2_envelope(body, http_status=http_status, error=error, logs=logs)
 
 
 def _error(error_code: str, message: str) -> dict[str, Any]:

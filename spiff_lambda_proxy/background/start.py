@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import aws
 from ..budget import LambdaContext
+from ..envelope import v2_envelope
 from ..errors import BadRequest, PayloadTooLarge, ProxyError
 from ..messages import Response
 from ..runner import TASK_DATA_KEY, Invocation, has_execute_async
@@ -127,23 +128,16 @@ def start(
         run.spiff_task_id,
         request_id or "-",
     )
-    response = Response.json(202, accepted_envelope(run))
-    response.command_id = target.id
-    return response
+    return Response.json(202, accepted_envelope(run))
 
 
 def accepted_envelope(run: run_event.Run) -> dict[str, Any]:
     message = f"{run.command_id} runs in the background; its result will be sent to the callback URL."
-    return {
-        "command_response": {
-            "body": {"accepted": True, "run_id": run.run_id, "message": message},
-            "mimetype": "application/json",
-            "http_status": 202,
-        },
-        "command_response_version": 2,
-        "error": None,
-        "spiff__logs": [f"background run {run.run_id} started for {run.command_id}"],
-    }
+    return v2_envelope(
+        {"accepted": True, "run_id": run.run_id, "message": message},
+        http_status=202,
+        logs=[f"background run {run.run_id} started for {run.command_id}"],
+    )
 
 
 def _label(value: Any) -> str | int | None:

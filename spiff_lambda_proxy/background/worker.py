@@ -124,7 +124,7 @@ def outcome(the_run: run_event.Run, deadline: float | None, settings: Background
             raise CommandNotFound(f"No command {the_run.command_id} here any more.")
         # Bound again: the deployment may have changed since the request was validated.
         invocation = runner.bind(target, the_run.params)._replace(task_data=the_run.task_data)
-        returned = runner.execute(invocation, deadline)
+        returned = runner.run(invocation, deadline).result
         return result.callback_envelope(the_run.command_id, returned, settings.callback_shape)
     except ProxyError as error:
         return result.failure(error)

@@ -17,8 +17,9 @@ from urllib.parse import urljoin, urlsplit
 
 from spiff_outbound.destinations import ALLOWED_HOSTS, Policy, as_address
 
+from ..flask_context import command_context
 from ..registry import Target
-from ..settings import ConnectorConfig
+from ..runner import ConnectorConfig
 from .pages import FlowError
 
 logger = logging.getLogger(__name__)
@@ -101,8 +102,11 @@ def _app_description(target: Target) -> Mapping[str, Any]:
     if not callable(describe_app):
         raise _misdescribed(target, "it has no app_description(config) method")
     try:
-        # The same mapping commands get: the function's environment.
-        description = describe_app(ConnectorConfig())
+        # The same mapping commands get (the function's environment), and for a Flask-era
+        # connector the same Flask application context.
+        config = ConnectorConfig()
+        with command_context(target.cls, config):
+            description = describe_app(config)
     except Exception as error:
         raise _raised(target, "app_description", error) from None
     if not isinstance(description, Mapping):

@@ -153,7 +153,7 @@ def test_other_connectors_run_outside_any_flask_context(legacy: Registry) -> Non
 def test_background_runs_get_the_context_too(legacy: Registry) -> None:
     target = legacy.command("legacy", "LazyRead")
     assert target is not None
-    result = runner.execute(runner.bind(target, {}), deadline=1234.5)
+    result = runner.run(runner.bind(target, {}), deadline=1234.5).result
     assert result["response"] == "from the environment"
 
 
@@ -164,7 +164,7 @@ def test_concurrent_runs_each_see_their_own_config(legacy: Registry) -> None:
     seen: dict[float, object] = {}
 
     def run(deadline: float) -> None:
-        seen[deadline] = runner.execute(runner.bind(target, {}), deadline=deadline)
+        seen[deadline] = runner.run(runner.bind(target, {}), deadline=deadline).result
 
     threads = [threading.Thread(target=run, args=(deadline,)) for deadline in (1000.0, 2000.0)]
     for thread in threads:

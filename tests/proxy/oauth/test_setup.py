@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -14,6 +14,7 @@ from support.oauth_provider import FakeProvider
 
 from spiff_lambda_proxy import secret_store
 from spiff_lambda_proxy.auth import API_KEY_HEADER
+from spiff_lambda_proxy.registry import Registry
 
 
 def start(browser: LambdaBrowser, auth: str = "OAuth", plugin: str = "oauthdemo") -> Answer:
@@ -185,3 +186,30 @@ def test_the_flow_loads_on_the_first_sign_in_only() -> None:
         status, loaded, with_requests = json.loads(done.stdout.strip().splitlines()[-1])
         assert bool(loaded) is expect_loaded, (status, loaded)
         assert not with_requests  # only a callback with a code to exchange needs it
+
+
+def test_an_auth_written_for_the_flask_host_reads_current_app_config(
+    deployment: FakeProvider, extra_connectors: Callable[[dict[str, str]], Registry]
+) -> None:
+    extra_connectors(
+        {
+            "connector_flaskauth/__init__.py": "",
+            "connector_flaskauth/auths/__init__.py": "",
+            "connector_flaskauth/auths/oauth.py": """
+                from flask import current_app
+
+                class OAuth:
+                    def app_description(self, config):
+                        provider = current_app.config["OAUTHDEMO_PROVIDER_URL"]
+                        return {
+                            "name": "flask-era",
+                            "client_id": current_app.config["OAUTHDEMO_CLIENT_ID"],
+                            "client_secret": current_app.config["OAUTHDEMO_CLIENT_SECRET"],
+                            "authorization_url": provider + "/authorize",
+                            "access_token_url": provider + "/token",
+                        }
+            """,
+        }
+    )
+    flow = sign_in(LambdaBrowser("function-url"), plugin="flaskauth")
+    assert json.loads(flow.back_at_spiffarena["response"][0])["access_token"]
