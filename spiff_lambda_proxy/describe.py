@@ -52,22 +52,11 @@ class ParameterSpec:
     def description(self) -> dict[str, Any]:
         return {"id": self.name, "type": self.type, "required": self.required}
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ParameterSpec):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
     def __repr__(self) -> str:
         return (
             f"ParameterSpec(name={self.name!r}, type={self.type!r}, "
             f"required={self.required!r}, fill_none={self.fill_none!r})"
         )
-
-    def _key(self) -> tuple[str, str, bool, bool]:
-        return (self.name, self.type, self.required, self.fill_none)
 
 
 class _Scope:
@@ -100,9 +89,12 @@ class _Parameter:
 def parameter_specs(target: type) -> list[ParameterSpec]:
     """One spec per argument of `target.__init__`, in order."""
     init = target.__init__  # type: ignore[misc]
-    scope = _Scope(getattr(init, "__globals__", {}))
-    read = _read_function(init)
-    parameters = read[0] if read is not None else _read_with_inspect(init)[0]
+    parameters, _ = _read_function(init) or _read_with_inspect(init)
+    return specs_of(parameters, _Scope(getattr(init, "__globals__", {})))
+
+
+def specs_of(parameters: list[_Parameter], scope: _Scope) -> list[ParameterSpec]:
+    """The descriptions of parameters, however they were read."""
     specs = []
     for parameter in parameters:
         members = _annotation_members(parameter.annotation, scope)
@@ -124,8 +116,7 @@ def parameter_specs(target: type) -> list[ParameterSpec]:
 
 def takes_any_keyword(target: type) -> bool:
     init = target.__init__  # type: ignore[misc]
-    read = _read_function(init)
-    return read[1] if read is not None else _read_with_inspect(init)[1]
+    return (_read_function(init) or _read_with_inspect(init))[1]
 
 
 def _read_function(init: Any) -> tuple[list[_Parameter], bool] | None:

@@ -12,8 +12,11 @@ from collections.abc import Callable
 
 import pytest
 from support.lambda_events import invoke
+from support.oauth_flow import CONNECTOR_OAUTHDEMO
+from support.sample_connectors import CONNECTOR_PROBE, CONNECTOR_SAMPLE, CONNECTOR_SHAPES
 
-from spiff_lambda_proxy.registry import Registry
+from spiff_lambda_proxy import describe
+from spiff_lambda_proxy.registry import Registry, Target
 
 # (parameter as written in `__init__`, expected type, expected required).
 SHAPES = [
@@ -168,3 +171,50 @@ def test_a_parameter_that_may_be_none_is_passed_none_when_left_out(
     answer = invoke("function-url", "POST", "/v1/do/maybe/Maybe", body={})
     assert answer.status == 200
     assert answer.json == {"names": None, "label": None}
+
+
+def _targets(registry: Registry) -> list[Target]:
+    return [
+        target
+        for plugin in registry.plugins
+        for target in (*plugin.commands.values(), *plugin.auths.values())
+    ]
+
+
+@pytest.mark.parametrize("future", [False, True], ids=["evaluated", "postponed"])
+def test_reading_init_from_its_code_object_agrees_with_inspect_on_every_connector(
+    future: bool, extra_connectors: Callable[[dict[str, str]], Registry]
+) -> None:
+    """Discovery reads plain `__init__`s from their code objects instead of `inspect.signature`
+    (which loads ast, dis and tokenize at cold start): both must describe every command of the
+    shipped connectors and of the tests' fixtures alike."""
+    registry = extra_connectors(
+        {
+            **CONNECTOR_SAMPLE,
+            **CONNECTOR_SHAPES,
+            **CONNECTOR_PROBE,
+            **CONNECTOR_OAUTHDEMO,
+            "connector_typed/__init__.py": "",
+            "connector_typed/commands/__init__.py": "",
+            "connector_typed/commands/typed.py": _source(future),
+        }
+    )
+    targets = _targets(registry)
+    assert {"http", "aws", "sample", "typed", "oauthdemo"} <= {t.id.split("/")[0] for t in targets}
+    read_fast = 0
+    for target in targets:
+        init = target.cls.__init__  # type: ignore[misc]
+        fast = describe._read_function(init)
+        if fast is None:
+            continue  # decorated or wrapped: described through inspect already
+        read_fast += 1
+        slow = describe._read_with_inspect(init)
+        scope = describe._Scope(getattr(init, "__globals__", {}))
+        assert [spec.description() for spec in describe.specs_of(fast[0], scope)] == [
+            spec.description() for spec in describe.specs_of(slow[0], scope)
+        ], target.id
+        assert [s.fill_none for s in describe.specs_of(fast[0], scope)] == [
+            s.fill_none for s in describe.specs_of(slow[0], scope)
+        ], target.id
+        assert fast[1] == slow[1], target.id
+    assert read_fast >= len(targets) - 1

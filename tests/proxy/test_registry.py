@@ -146,3 +146,29 @@ def test_nothing_in_the_project_is_named_like_a_connector() -> None:
         else []
     )
     assert all(name.startswith("connector_") for name in own), own
+
+
+def test_listing_modules_by_hand_agrees_with_pkgutil(extra_connectors: AddConnectors) -> None:
+    """Discovery lists `connector_*` modules and `commands` / `auths` subpackages itself instead
+    of with pkgutil (which imports inspect at cold start): both must find the same modules, on
+    sys.path and inside every plugin found, shipped ones and fixtures alike."""
+    import pkgutil
+
+    registry = extra_connectors({**CONNECTOR_SAMPLE, **CONNECTOR_BROKEN})
+
+    def by_pkgutil(path: list[str], prefix: str = "") -> list[tuple[str, bool]]:
+        return [
+            (info.name, info.ispkg) for info in pkgutil.iter_modules(path) if info.name.startswith(prefix)
+        ]
+
+    assert list(registry_module._iter_modules(sys.path, "connector_")) == by_pkgutil(sys.path, "connector_")
+    packages = [sys.modules[plugin.module] for plugin in registry.plugins]
+    for sub in ("commands", "auths"):
+        packages += [sys.modules[name] for name in list(sys.modules) if name.endswith(f".{sub}")]
+    checked = 0
+    for package in packages:
+        path = list(getattr(package, "__path__", []))
+        if path:
+            checked += 1
+            assert list(registry_module._iter_modules(path)) == by_pkgutil(path), package.__name__
+    assert checked >= 4
