@@ -11,12 +11,14 @@ import os
 import subprocess
 from pathlib import Path
 
+from tools.local import context as local_context
+
 # Prepended to every snippet: the archive first, the interpreter's site-packages gone.
 PATH_SETUP = "import sys\nsys.path[:] = [{root!r}] + [p for p in sys.path if 'site-packages' not in p]\n"
 
 # The project's one stand-in for Lambda's context object, run from its file: loading it imports
 # nothing, so the cold start measured is the archive's own.
-CONTEXT_FILE = Path(__file__).resolve().parent.parent / "tools" / "local" / "context.py"
+CONTEXT_FILE = Path(local_context.__file__)
 CONTEXT_SETUP = (
     "_context_module = {{}}\n"
     "exec(compile(open({path!r}).read(), {path!r}, 'exec'), _context_module)\n"

@@ -30,6 +30,7 @@ from tools.lambda_zip.summary import (
     DIRECT_UPLOAD_LIMIT,
     UNPACKED_LIMIT,
     CommandListing,
+    Sizes,
     check_limits,
     connector_rows,
     list_commands,
@@ -83,6 +84,11 @@ class Build:
     bundle_boto3: bool
     bytecode: CompileResult | None
     unpinned: list[str]
+    sizes: Sizes
+    listing: CommandListing
+    # What the archive check found that is not fatal, for the summary.
+    notes: list[str]
+    warnings: list[str]
 
 
 def build(args: argparse.Namespace) -> Build:
@@ -133,9 +139,13 @@ def build(args: argparse.Namespace) -> Build:
     write_archive(root, archive)
     shutil.rmtree(work, ignore_errors=True)
 
+    sizes = measure(archive, vendored.distributions, connector_entries)
+    listing = list_commands(archive, python.path if python is not None else sys.executable)
+    notes, warnings = _judge(listing, runtime, python, args.bundle_boto3, archive)
+    check_limits(sizes, archive)
     return Build(
         runtime, archive, python, pip_python, vendored, connector_entries, args.precompile, args.bundle_boto3,
-        bytecode, unpinned,
+        bytecode, unpinned, sizes, listing, notes, warnings,
     )  # fmt: skip
 
 
@@ -160,10 +170,11 @@ def _has_pip(python: str) -> bool:
 
 
 def report(result: Build) -> None:
+    """The summary of a build that succeeded: what is in the archive, and what to know about it."""
     runtime = result.runtime
     vendored = result.vendored
-    sizes = measure(result.archive, vendored.distributions, result.connector_entries)
-    listing = _commands(result)
+    sizes = result.sizes
+    listing = result.listing
 
     print(f"\nBuilt {shown_path(result.archive)}")
     rows = [
@@ -196,8 +207,10 @@ def report(result: Build) -> None:
             "  note: not pinned anywhere, so a later build may pick newer versions: "
             f"{', '.join(result.unpinned)} (pin them in connectors.txt)"
         )
-    _check_listing(result, listing)
-    check_limits(sizes, result.archive)
+    for note in result.notes:
+        print(f"  note: {note}")
+    for warning in result.warnings:
+        warn(warning)
     if result.python is None:
         # Repeated here because the first warning scrolls away behind pip's work.
         warn(_no_python_message(runtime, result.precompile))
@@ -212,43 +225,44 @@ def _commands_line(result: Build, listing: CommandListing) -> str:
     return text
 
 
-def _commands(result: Build) -> CommandListing:
-    checker = result.python.path if result.python is not None else sys.executable
-    return list_commands(result.archive, checker)
-
-
 # Importable on Lambda without being in the archive: the Python runtime ships them.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil")
 
 
-def _check_listing(result: Build, listing: CommandListing) -> None:
-    failures = []
+def _judge(
+    listing: CommandListing, runtime: Runtime, python: Interpreter | None, bundle_boto3: bool, archive: Path
+) -> tuple[list[str], list[str]]:
+    """The verdict on the archive's own listing of its commands: (notes, warnings), or BuildError
+    (and no archive) when it is broken."""
+    notes: list[str] = []
+    failures: list[str] = []
     for failure in listing.failures:
         missing = re.search(r"No module named '([^'.]+)", failure)
-        if missing and missing.group(1) in RUNTIME_PROVIDED and not result.bundle_boto3:
-            print(
-                f"  note: {failure.split(':')[0]} imports {missing.group(1)} when loaded; the Lambda "
-                "runtime provides it, so its commands are not listed here (and cold starts pay for "
-                "that import)"
+        if missing and missing.group(1) in RUNTIME_PROVIDED and not bundle_boto3:
+            notes.append(
+                f"{failure.split(':')[0]} imports {missing.group(1)} when loaded; the Lambda runtime "
+                "provides it, so its commands are not listed here (and cold starts pay for that import)"
             )
             continue
-        failures.append(failure)
-        warn(f"a connector failed to load in the archive, its commands are missing: {failure}")
-        if missing:
-            warn("  list the package that provides that module in connectors.txt")
+        hint = "; list the package that provides that module in connectors.txt" if missing else ""
+        failures.append(
+            f"a connector failed to load in the archive, its commands are missing: {failure}{hint}"
+        )
     if listing.error is None and not failures:
-        return
-    # Only an import by the target Python on a machine like Lambda's is proof of a broken archive.
-    trustworthy = result.python is not None and result.runtime.host_can_run_binaries()
+        return notes, []
     problem = (
         f"the archive could not list its commands:\n{listing.error}"
         if listing.error
-        else ("some connectors failed to load in the archive (see above)")
+        else "some connectors failed to load in the archive:\n" + "\n".join(f"  {line}" for line in failures)
     )
-    if trustworthy:
-        result.archive.unlink()  # nobody should deploy an archive known to be broken
-        raise BuildError(f"{problem}; {shown_path(result.archive)} was not kept.")
-    warn(problem + "\n(checked on a machine unlike the target runtime; it may still work on Lambda)")
+    # Only an import by the target Python on a machine like Lambda's is proof of a broken archive.
+    if python is not None and runtime.host_can_run_binaries():
+        archive.unlink()  # nobody should deploy an archive known to be broken
+        raise BuildError(f"{problem}\n{shown_path(archive)} was not kept.")
+    return notes, [
+        *failures,
+        problem + "\n(checked on a machine unlike the target runtime; it may still work on Lambda)",
+    ]
 
 
 def _bytecode_line(result: Build) -> str:
