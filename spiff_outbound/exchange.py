@@ -16,6 +16,7 @@ from typing import NamedTuple
 import requests
 from urllib3.exceptions import HTTPError as urllib3_errors
 
+from .causes import root_cause
 from .deadlines import CallGuard
 from .destinations import DestinationRefused, OutboundError, Policy, url_destination
 from .transport import session_for
@@ -91,8 +92,8 @@ def send(
             if guard.fired or time.time() >= deadline:
                 raise DeadlineReached(f"{host}:{port} had not answered when the deadline came") from None
             if isinstance(error, requests.exceptions.SSLError):
-                raise TlsFailed(f"TLS with {host}:{port} failed: {_cause(error)}") from None
-            raise OutboundError(f"the request to {host}:{port} failed: {_cause(error)}") from None
+                raise TlsFailed(f"TLS with {host}:{port} failed: {root_cause(error)}") from None
+            raise OutboundError(f"the request to {host}:{port} failed: {root_cause(error)}") from None
         if guard.fired:
             # A body that ends when the connection closes would look complete.
             raise DeadlineReached(f"{host}:{port} was still sending when the deadline came")
@@ -100,21 +101,3 @@ def send(
     return Answer(
         response.status_code, response.reason or "", answer_headers, bytes(content[:max_body_bytes])
     )
-
-
-def _cause(error: BaseException) -> str:
-    """The innermost exception's name and, for the standard library's own, its message (no URL)."""
-    seen: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and len(seen) < 20 and all(current is not known for known in seen):
-        seen.append(current)
-        reason = getattr(current, "reason", None)
-        current = (
-            current.__cause__
-            or current.__context__
-            or (reason if isinstance(reason, BaseException) else None)
-        )
-    for item in reversed(seen):
-        if type(item).__module__ in ("builtins", "socket", "ssl") and str(item):
-            return f"{type(item).__name__}: {item}"
-    return type(seen[-1]).__name__

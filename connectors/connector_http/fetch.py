@@ -10,19 +10,20 @@ from __future__ import annotations
 import http.client
 import time
 from typing import NamedTuple
-from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 
 from spiff_outbound import transport
-from spiff_outbound.destinations import InvalidDestination, url_destination
+from spiff_outbound.causes import chain, root_cause
+from spiff_outbound.destinations import InvalidDestination
 from spiff_outbound.retries import RetryPolicy, retry_after_seconds, retryable_status
 
 from . import __version__, errors
 from .arguments import HttpRequest
 from .errors import HttpFailure
-from .redaction import CallLog, is_credential_header, origin, safe_url
+from .redaction import CallLog, origin, safe_url
+from .redirects import REDIRECT_STATUSES, Hop, next_hop
 from .settings import HttpSettings
 from .timing import Clock
 
@@ -30,10 +31,8 @@ MAX_REDIRECTS = 10
 # A retry waits at most this long unless the upstream's Retry-After asks for more.
 MAX_BACKOFF_SECONDS = 10.0
 USER_AGENT = f"spiff-connector-http/{__version__}"
-_REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 _BODILESS_STATUSES = (204, 304)
 _CHUNK_BYTES = 64 * 1024
-_BODY_HEADERS = ("content-type", "content-length", "content-encoding", "transfer-encoding")
 
 
 class Fetched(NamedTuple):
@@ -46,16 +45,6 @@ class Fetched(NamedTuple):
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "")
-
-
-class _Hop(NamedTuple):
-    method: str
-    url: str
-    headers: dict[str, str]
-    params: list[tuple[str, str]]
-    body: bytes | None
-    auth: tuple[bytes, bytes] | None
-    redirected: bool = False
 
 
 def fetch(request: HttpRequest, settings: HttpSettings, deadline: float | None, log: CallLog) -> Fetched:
@@ -117,57 +106,22 @@ def _follow_redirects(
 ) -> Fetched:
     """Redirects are followed here, not by requests, so each hop's destination is checked
     and credentials are not carried to another origin."""
-    hop = _Hop(request.method, request.url, dict(request.headers), request.params, request.body, request.auth)
+    hop = Hop(request.method, request.url, dict(request.headers), request.params, request.body, request.auth)
     for _ in range(MAX_REDIRECTS + 1):
         fetched = _exchange(session, hop, settings, clock, guard, log, label)
         location = fetched.headers.get("location")
-        if fetched.status not in _REDIRECT_STATUSES or not location:
+        if fetched.status not in REDIRECT_STATUSES or not location:
             return fetched
-        hop = _next_hop(hop, fetched, location)
+        hop = next_hop(hop, fetched.status, fetched.url, location)
         log.add(f"redirected ({fetched.status}) to {safe_url(hop.url)}")
     raise HttpFailure(
         errors.TOO_MANY_REDIRECTS, f"Gave up after {MAX_REDIRECTS} redirects, last to {safe_url(hop.url)}."
     )
 
 
-def _next_hop(hop: _Hop, fetched: Fetched, location: str) -> _Hop:
-    url = urljoin(fetched.url, location.strip())
-    try:
-        url_destination(url)
-    except InvalidDestination as problem:
-        # Never quoted: a broken URL cannot be shown with its user info masked.
-        shown = f": {safe_url(url)}" if urlsplit(url).scheme.lower() not in ("http", "https") else ""
-        raise HttpFailure(
-            errors.INVALID_REDIRECT,
-            f"The upstream redirected ({fetched.status}) to a URL that {problem}{shown}.",
-            http_status=fetched.status,
-        ) from None
-    method, body, headers = hop.method, hop.body, dict(hop.headers)
-    # What clients have always done: 303 (and 301/302 after a POST) fetch the new URL with GET.
-    if (fetched.status == 303 and method != "HEAD") or (fetched.status in (301, 302) and method == "POST"):
-        method, body = "GET", None
-        headers = {name: value for name, value in headers.items() if name.lower() not in _BODY_HEADERS}
-    auth = hop.auth
-    if not _same_origin(hop.url, url):
-        # Every header the logs mask as a credential stays with the origin it was meant for.
-        headers = {name: value for name, value in headers.items() if not is_credential_header(name)}
-        auth = None
-    return _Hop(method, url, headers, [], body, auth, redirected=True)
-
-
-def _same_origin(first: str, second: str) -> bool:
-    a, b = urlsplit(first), urlsplit(second)
-    if a.hostname != b.hostname:
-        return False
-    if (a.scheme, a.port) == (b.scheme, b.port):
-        return True
-    # An upgrade from http to https on the standard ports is the same site (as requests decides).
-    return a.scheme == "http" and b.scheme == "https" and a.port in (None, 80) and b.port in (None, 443)
-
-
 def _exchange(
     session: requests.Session,
-    hop: _Hop,
+    hop: Hop,
     settings: HttpSettings,
     clock: Clock,
     guard: transport.CallGuard,
@@ -246,7 +200,7 @@ def _exchange(
     return Fetched(status, response.reason or "", headers, content, url)
 
 
-def _unsendable(hop: _Hop, cause: str) -> HttpFailure:
+def _unsendable(hop: Hop, cause: str) -> HttpFailure:
     if hop.redirected:
         return HttpFailure(
             errors.INVALID_REDIRECT,
@@ -289,7 +243,7 @@ def _too_large(size: str, limit: int) -> HttpFailure:
 
 def _transport_failure(error: BaseException, url: str, out_of_time: bool, elapsed: float) -> HttpFailure:
     target = origin(url)
-    cause = _root_cause(error)
+    cause = root_cause(error)
     if out_of_time:
         return HttpFailure(
             errors.TIMEOUT, f"{target} did not answer before the command's deadline ({elapsed:.1f} s)."
@@ -309,33 +263,10 @@ def _transport_failure(error: BaseException, url: str, out_of_time: bool, elapse
     )
 
 
-def _chain(error: BaseException) -> list[BaseException]:
-    """`error` and every exception it wraps (causes, contexts, urllib3's reasons, args)."""
-    seen: list[BaseException] = []
-    pending = [error]
-    while pending and len(seen) < 20:
-        current = pending.pop(0)
-        if any(current is known for known in seen):
-            continue
-        seen.append(current)
-        linked = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
-        pending += [item for item in linked if isinstance(item, BaseException)]
-    return seen
-
-
 def _is_timeout(error: BaseException) -> bool:
     timeouts = (TimeoutError, requests.exceptions.Timeout, urllib3.exceptions.TimeoutError)
     return any(
         # urllib3 makes "connection refused" a subclass of its connect timeout, for old callers.
         isinstance(item, timeouts) and not isinstance(item, urllib3.exceptions.NewConnectionError)
-        for item in _chain(error)
+        for item in chain(error)
     )
-
-
-def _root_cause(error: BaseException) -> str:
-    """The innermost socket- or protocol-level message: says what happened, and unlike
-    the wrappers' messages holds no URL (whose query could hold a secret)."""
-    for item in reversed(_chain(error)):
-        if type(item).__module__ in ("builtins", "socket", "ssl", "http.client") and str(item):
-            return f"{type(item).__name__}: {item}"
-    return type(error).__name__
