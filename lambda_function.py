@@ -10,11 +10,13 @@ import sys
 from typing import Any
 
 _here = os.path.dirname(os.path.abspath(__file__))
-# In a checkout our own connectors live in connectors/; the zip puts them at its
-# root, next to the vendored ones, so there is nothing to add there.
-_connectors = os.path.join(_here, "connectors")
-if os.path.isdir(_connectors) and _connectors not in sys.path:
-    sys.path.append(_connectors)
+# In a checkout our own connectors live in connectors/ and our connector SDK in sdk/
+# (last on the path, so an SDK installed in the venv wins, as connectors.txt's does in
+# the archive); the zip puts what it needs at its root, so there is nothing to add there.
+for _folder in ("connectors", "sdk"):
+    _path = os.path.join(_here, _folder)
+    if os.path.isdir(_path) and _path not in sys.path:
+        sys.path.append(_path)
 
 from spiff_lambda_proxy import snapstart  # noqa: E402
 from spiff_lambda_proxy.budget import LambdaContext  # noqa: E402

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,26 @@ def test_it_imports_on_the_oldest_lambda_python_without_typing_extensions() -> N
     )
     assert (done.returncode, done.stdout.strip()) == (0, "False"), done.stderr
     assert sdk == PROJECT_ROOT / "sdk"
+
+
+def test_in_a_checkout_connectors_find_our_sdk_without_installing_it(tmp_path: Path) -> None:
+    """make serve and invoke run the checkout: a connector importing the SDK works there as in the zip."""
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(PROJECT_ROOT)!r})\n"
+        "import lambda_function\n"
+        "import spiffworkflow_connector_command.command_interface as sdk\n"
+        "print(sdk.__file__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(
+        PROJECT_ROOT / "sdk" / "spiffworkflow_connector_command" / "command_interface.py"
+    )
