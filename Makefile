@@ -30,10 +30,20 @@ PRECOMPILE ?= 1
 
 .PHONY: test lint serve zip deploy docs clean tools
 
+# The venvs of make test need Python 3.11 or newer: the test tools pinned in requirements-dev.txt
+# and requirements-tools.txt (schemathesis, hypothesis, the SAM CLI's dependencies) dropped 3.10.
+# make zip itself needs only python3 (3.9+). The first of these that runs and is new enough:
+DEV_PYTHON ?= $(shell for p in $(PYTHON) python3.13 python3.12 python3.11; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
+NEED_DEV_PYTHON = @test -n "$(DEV_PYTHON)" || { echo "error: make test needs Python 3.11 or newer (its \
+pinned test tools do), and $(PYTHON) is $$($(PYTHON) -c 'import platform; print(platform.python_version())' \
+2>/dev/null || echo missing). Install one (pyenv install 3.13, uv python install 3.13, apt install \
+python3.11) and run make test PYTHON=python3.x; make zip works with $(PYTHON) as it is." >&2; exit 1; }
+
 $(VENV)/.installed: requirements.txt requirements-aws.txt requirements-dev.txt
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
-		{ echo "error: $(PYTHON) is older than Python 3.10; set PYTHON=python3.x" >&2; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	$(NEED_DEV_PYTHON)
+	@echo "make test: creating $(VENV) with $(DEV_PYTHON)"
+	$(DEV_PYTHON) -m venv $(VENV)
 	$(VENV_PY) -m pip install --quiet --upgrade pip
 	$(VENV_PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
@@ -50,9 +60,8 @@ test: lint $(TOOLS_VENV)/.installed
 # The AWS SAM CLI and the AWS CLI, every version pinned, in a venv of their own (their dependencies
 # would clash with the dev tools'). Rebuilt only when requirements-tools.txt changes.
 $(TOOLS_VENV)/.installed: requirements-tools.txt
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
-		{ echo "error: $(PYTHON) is older than Python 3.10; set PYTHON=python3.x" >&2; exit 1; }
-	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(NEED_DEV_PYTHON)
+	$(DEV_PYTHON) -m venv $(TOOLS_VENV)
 	$(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(TOOLS_VENV)/bin/python -m pip install --quiet -r requirements-tools.txt
 	@touch $@

@@ -39,7 +39,7 @@ class Invocation(NamedTuple):
     params: dict[str, Any]
     task_data: Any
     callback_url: str | None
-    # The reserved keys as sent, for work that continues elsewhere (long-running tasks).
+    # The reserved keys as sent, for work that continues elsewhere (background runs).
     reserved: dict[str, Any]
 
 

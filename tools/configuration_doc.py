@@ -20,7 +20,7 @@ from typing import Any
 PROJECT = Path(__file__).resolve().parent.parent
 TARGET = PROJECT / "docs" / "configuration.md"
 
-# Settings of background runs (long-running tasks), shown in a section of their own.
+# Settings of background runs, shown in a section of their own.
 _LONG_RUNNING_MARKS = ("ASYNC", "TASK", "CALLBACK", "SPIFFARENA_")
 
 _INTRO = """\
@@ -89,7 +89,7 @@ def render() -> str:
         _INTRO,
         "## The proxy\n",
         _table(_rows(proxy)),
-        "## Background runs (long-running tasks)\n\nSee [long-running.md](long-running.md).\n",
+        "## Background runs\n\nSee [long-running.md](long-running.md).\n",
         _table(_rows(long_running)),
     ]
     for module, display_name, settings in _connector_settings():

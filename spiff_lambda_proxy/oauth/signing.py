@@ -2,7 +2,7 @@
 
 `<base64url JSON>.<base64url HMAC-SHA256>`; the key is derived from the
 deployment's secret and the token's purpose, so a state can never pass for a
-cookie (or a background task's signature) and the API key itself never signs
+cookie (or a background run's signature) and the API key itself never signs
 anything a browser sees.
 """
 
