@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from tools.lambda_zip.summary import CONTEXT_FILE
 from tools.lambda_zip.target import Interpreter, Runtime
 
 from .paths import PROJECT_ROOT
@@ -120,16 +121,14 @@ def github_unreachable() -> dict[str, str]:
 # Runs in the target Python: imports the archive like Lambda and answers the events on stdin.
 _LAMBDA_LIKE = """
 import json, sys, sysconfig
-task_root, extra = sys.argv[1], sys.argv[2:]
+task_root, context_file, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
 sys.path[:0] = [task_root, *extra]
 import lambda_function
-class Context:
-    aws_request_id = "smoke-test"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:spiff-connector-proxy"
-    function_name = "spiff-connector-proxy"
-    def get_remaining_time_in_millis(self):
-        return 20000
-answers = [lambda_function.lambda_handler(event, Context()) for event in json.load(sys.stdin)]
+# The project's one stand-in for Lambda's context (tools/local/context.py), run from its file.
+context_module = {}
+exec(compile(open(context_file).read(), context_file, "exec"), context_module)
+Context = context_module["LocalContext"]
+answers = [lambda_function.lambda_handler(event, Context(20.0)) for event in json.load(sys.stdin)]
 allowed = (task_root, *extra, sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
 files = sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)})
 print(json.dumps({"answers": answers, "files": files, "modules": sorted(sys.modules),
@@ -156,7 +155,7 @@ def lambda_like(
         **(env or {}),
     }
     done = subprocess.run(
-        [python.path, "-I", "-S", "-B", "-c", _LAMBDA_LIKE, str(root), *map(str, paths)],
+        [python.path, "-I", "-S", "-B", "-c", _LAMBDA_LIKE, str(root), str(CONTEXT_FILE), *map(str, paths)],
         input=json.dumps(events),
         env=environment,
         capture_output=True,
