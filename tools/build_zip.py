@@ -17,9 +17,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-if sys.version_info < (3, 9):  # noqa: UP036 - a clear message on old machines beats a SyntaxError
-    sys.exit("make zip: error: this build script needs Python 3.9 or newer (set PYTHON=python3.x).")
-
 from tools.lambda_zip import BuildError
 from tools.lambda_zip.archive import Digest, write_archive
 from tools.lambda_zip.bytecode import CompileResult, compile_tree

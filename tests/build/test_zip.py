@@ -25,7 +25,8 @@ from support.archive import Built, body_of, build, lambda_like, require
 from support.lambda_events import make_event
 from support.paths import PROJECT_ROOT
 
-from tools.lambda_zip.target import Interpreter
+from tools.lambda_zip import OLDEST_PYTHON
+from tools.lambda_zip.target import Interpreter, find_python
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +49,9 @@ def test_summary_names_runtime_sizes_and_the_sha256_aws_shows(built: Built) -> N
 
 
 def test_summary_lists_the_commands_of_the_projects_connectors(built: Built) -> None:
-    match = re.search(r"^  commands \((\d+)\)\s+(.*?)( \(checked with Python [^)]*\))?$", built.stdout, re.MULTILINE)
+    match = re.search(
+        r"^  commands \((\d+)\)\s+(.*?)( \(checked with Python [^)]*\))?$", built.stdout, re.MULTILINE
+    )
     assert match, built.stdout
     ids = [] if match.group(2).startswith("none") else match.group(2).split(", ")
     assert int(match.group(1)) == len(ids)
@@ -247,3 +250,18 @@ def test_smoke_get_request_v2_reaches_a_local_upstream(
     # Without a charset detector in the archive, and without a warning about it.
     assert not any("charset_normalizer" in f for f in result["files"])
     assert "Warning" not in result["stderr"], result["stderr"]
+
+
+def test_the_oldest_python_the_readme_names_builds_the_same_archive(built: Built, tmp_path: Path) -> None:
+    """make zip needs only python3 and pip, from Python 3.9 on: the same sources give the same bytes."""
+    oldest = ".".join(map(str, OLDEST_PYTHON))
+    python = find_python(oldest)
+    if python is None:
+        pytest.skip(f"Python {oldest} (the oldest make zip supports) is not installed here")
+    done = subprocess.run(
+        [python.path, "-m", "tools.build_zip", "--dist-dir", str(tmp_path / "dist"), "--build-dir",
+         str(tmp_path / "build")],
+        cwd=PROJECT, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "dist" / built.archive.name).read_bytes() == built.archive.read_bytes()

@@ -17,6 +17,14 @@ archive   the deterministic zip
 summary   sizes against Lambda's limits, largest packages, the rules applied, the commands offered
 """
 
+import sys
+
+# The oldest Python that runs `make zip` (README, "Quick start"); tests/build builds with it.
+OLDEST_PYTHON = (3, 9)
+if sys.version_info < OLDEST_PYTHON:  # a clear message on old machines beats a SyntaxError later
+    oldest = ".".join(map(str, OLDEST_PYTHON))
+    sys.exit(f"make zip: error: it needs Python {oldest} or newer; set PYTHON=python3.x.")
+
 
 class BuildError(Exception):
     """A build failure whose message tells the user what to do; printed without a traceback."""
