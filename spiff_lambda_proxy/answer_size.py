@@ -28,8 +28,21 @@ _FRONT_DOORS = {
 }
 
 
-def serialised_size(answer: Mapping[str, Any]) -> int:
-    """Bytes of `answer` exactly as the Lambda runtime sends them."""
+# JSON escaping turns one character of a string into at most twelve bytes (an astral one becomes
+# two `\uXXXX`); the rest of an answer (status, headers, cookies) stays well under the frame.
+_WORST_ESCAPING = 12
+_ANSWER_FRAME = 64 * 1024
+
+
+def serialised_size(answer: Mapping[str, Any], limit: int | None = None) -> int:
+    """Bytes of `answer` exactly as the Lambda runtime sends them.
+
+    With `limit`, an answer whose body could not reach it however it is escaped is not
+    serialised (most answers: a few kilobytes), and 0 is returned.
+    """
+    body = answer.get("body")
+    if limit is not None and isinstance(body, str) and len(body) * _WORST_ESCAPING + _ANSWER_FRAME <= limit:
+        return 0
     text = json.dumps(answer, ensure_ascii=_runtime_escapes_non_ascii())
     return len(text.encode("utf-8", "surrogatepass"))
 

@@ -1,5 +1,7 @@
 """The proxy's own AWS clients (Lambda for background runs, Secrets Manager / SSM for the API key).
 
+Imported only where the proxy calls AWS, never at cold start.
+
 One cache for the execution environment, dropped by SnapStart's hooks, and the
 AWS error codes the proxy tells apart. boto3 is in the Lambda runtime, not
 vendored, and imported on first use only: most proxies never call AWS
@@ -25,6 +27,11 @@ class Timeouts(NamedTuple):
     read: float
     attempts: int
 
+
+# Starting a background run: one attempt and three retries, an asynchronous invocation is cheap to ask again.
+LAMBDA_TIMEOUTS = Timeouts(connect=3.0, read=10.0, attempts=4)
+# Reading the API key while a request waits: answer quickly, one retry.
+SECRET_TIMEOUTS = Timeouts(connect=2.0, read=3.0, attempts=2)
 
 _clients: dict[tuple[str, str | None, Timeouts], Any] = {}
 _lock = threading.Lock()

@@ -69,7 +69,7 @@ def handle(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     answer = source.answer(response)
     # Measured as the runtime will serialise it: over the front door's limit the
     # platform would answer with an error SpiffArena cannot read.
-    size = answer_size.serialised_size(answer)
+    size = answer_size.serialised_size(answer, source.payload_limit)
     if size > source.payload_limit:
         response = answer_size.too_large(response, size, source.payload_limit, source.name)
         facts.note_error(answer_size.RESPONSE_TOO_LARGE)

@@ -75,7 +75,9 @@ def facts() -> RequestFacts:
 def set_level(level_name: str) -> None:
     """Apply a level chosen by `settings.log_level` (an unknown name means INFO)."""
     level = logging.getLevelName(level_name)
-    logger.setLevel(level if isinstance(level, int) else logging.INFO)
+    level = level if isinstance(level, int) else logging.INFO
+    if logger.level != level:  # setLevel clears every logger's cache: not on each request
+        logger.setLevel(level)
 
 
 def log_request(

@@ -26,8 +26,6 @@ JSON_FIELD = "api_key"
 # After a failed refresh the last good key is used this long before AWS is asked again,
 # so an outage does not add a failing AWS call to every request.
 RETRY_AFTER_FAILURE_SECONDS = 30.0
-# Asked while a request waits: answer quickly, one retry.
-SECRET_TIMEOUTS = aws.Timeouts(connect=2.0, read=3.0, attempts=2)
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +122,7 @@ def _fetch(ref: SecretRef) -> str:
             f"{SETTING} needs boto3, which the AWS Lambda Python runtime provides; it is not installed here."
         ) from None
     try:
-        client = aws.client(ref.service, ref.region, SECRET_TIMEOUTS)
+        client = aws.client(ref.service, ref.region, aws.SECRET_TIMEOUTS)
         if ref.service == "secretsmanager":
             answer = client.get_secret_value(SecretId=ref.identifier)
             value = answer.get("SecretString")

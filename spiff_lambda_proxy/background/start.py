@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .. import aws
 from ..budget import LambdaContext
 from ..envelope import v2_envelope
 from ..errors import BadRequest, PayloadTooLarge, ProxyError
@@ -162,11 +161,9 @@ def _requested(value: Any) -> bool | None:
     )
 
 
-# One attempt and three retries: an asynchronous invocation is cheap to ask again.
-LAMBDA_TIMEOUTS = aws.Timeouts(connect=3.0, read=10.0, attempts=4)
-
-
 def _invoke_self(function_arn: str, payload: bytes, command_id: str) -> None:
+    from .. import aws  # background runs only: off the cold start
+
     try:
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
     except ImportError:
@@ -178,7 +175,7 @@ def _invoke_self(function_arn: str, payload: bytes, command_id: str) -> None:
     region = function_arn.split(":")[3]
     function_name = function_arn.split(":")[6] if function_arn.count(":") >= 6 else function_arn
     try:
-        answer = aws.client("lambda", region, LAMBDA_TIMEOUTS).invoke(
+        answer = aws.client("lambda", region, aws.LAMBDA_TIMEOUTS).invoke(
             FunctionName=function_arn, InvocationType="Event", Payload=payload
         )
     except ClientError as error:
@@ -203,6 +200,8 @@ def _invoke_self(function_arn: str, payload: bytes, command_id: str) -> None:
 
 
 def _invoke_error(error: Any, function_name: str, command_id: str) -> ProxyError:
+    from .. import aws
+
     code = aws.error_code(error)
     # AWS's own message names roles and accounts: the operator's log gets it, the caller does not.
     logger.error("self-invocation for %s failed: %s: %s", command_id, code, error)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from support.lambda_events import SOURCES, Answer, invoke
 
+from spiff_lambda_proxy import answer_size
 from spiff_lambda_proxy.registry import Registry
 
 LAMBDA_LIMIT = 6 * 1024 * 1024
@@ -146,3 +147,22 @@ def test_the_refusal_keeps_cors_headers(sized: Registry, monkeypatch: pytest.Mon
     )
     too_large(answer)
     assert answer.headers["access-control-allow-origin"] == "https://spiff.example"
+
+
+@pytest.mark.parametrize("character", ["a", '"', "\x01", "é", "€", "😀", "\ud800"])
+@pytest.mark.parametrize("runtime", ["AWS_Lambda_python3.11", "AWS_Lambda_python3.13"])
+def test_an_answer_not_measured_because_small_cannot_be_over_the_limit(
+    character: str, runtime: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most answers are not serialised to be measured: their body could not reach the limit however
+    it is escaped. The largest body skipped that way, of the most expensive characters, still fits."""
+    monkeypatch.setenv("AWS_EXECUTION_ENV", runtime)
+    limit = 1_000_000
+    skipped = (limit - answer_size._ANSWER_FRAME) // answer_size._WORST_ESCAPING
+    def answer(body: str) -> dict[str, Any]:
+        return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": body}
+
+    assert answer_size.serialised_size(answer(character * skipped), limit) == 0
+    assert answer_size.serialised_size(answer(character * skipped)) <= limit
+    # One more character: measured.
+    assert answer_size.serialised_size(answer(character * (skipped + 1)), limit) > 0

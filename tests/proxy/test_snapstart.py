@@ -74,7 +74,7 @@ report = {
     "first_call": get(),
 }
 aws_clients.Aws({}, "us-east-1").client("s3")
-aws.client("lambda", "us-east-1", background.LAMBDA_TIMEOUTS)
+aws.client("lambda", "us-east-1", aws.LAMBDA_TIMEOUTS)
 secret_store._cache["arn:aws:secretsmanager:us-east-1:1:secret:k"] = secret_store._Cached("key", 1e18)
 report["filled"] = [
     transport._session is not None, bool(aws_clients._clients), bool(aws._clients),

@@ -13,7 +13,6 @@ from support.callback_server import CallbackServer, running
 from support.tripwire import Tripwire
 
 from spiff_lambda_proxy import aws
-from spiff_lambda_proxy.background import start
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +39,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def lambda_stub() -> Iterator[Stubbed]:
     """The real boto3 Lambda client of `start`, answering from a stub: what Lambda's Invoke API got."""
-    client = aws.client("lambda", "us-east-1", start.LAMBDA_TIMEOUTS)
+    client = aws.client("lambda", "us-east-1", aws.LAMBDA_TIMEOUTS)
     calls: list[dict[str, Any]] = []
 
     def record(params: dict[str, Any], **_: Any) -> None:
