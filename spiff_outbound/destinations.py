@@ -66,6 +66,8 @@ _REFUSED_BY_DEFAULT: tuple[tuple[IPNetwork, str], ...] = tuple(
 ALLOWED_HOSTS = "HTTP_CONNECTOR_ALLOWED_HOSTS"
 DENIED_HOSTS = "HTTP_CONNECTOR_DENIED_HOSTS"
 RUNTIME_API = "AWS_LAMBDA_RUNTIME_API"
+# Every setting `Policy.from_settings` reads.
+POLICY_SETTINGS = (ALLOWED_HOSTS, DENIED_HOSTS, RUNTIME_API)
 _NAME_PATTERN = re.compile(r"^[a-z0-9*_.-]+$")
 
 

@@ -21,6 +21,8 @@ from .redaction import Secrets, is_credential_header, is_secret_name
 BODY_FORMATS = ("json", "form", "raw", "none")
 MAX_ATTEMPTS = 10
 _SCALARS = (str, int, float, bool)
+# What a URL must not hold unencoded: whitespace (Unicode's too) and control characters.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 # RFC 9110's token: what a header name may consist of.
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _HEADER_NAME_START = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{0,40}")
@@ -128,7 +130,7 @@ def _url(value: Any) -> str:
     if not isinstance(value, str):
         raise invalid_argument("url", f"must be a string, not {_kind(value)}.")
     url = _text("url", value.strip())
-    if any(char.isspace() or ord(char) < 32 or char == "\x7f" for char in url):
+    if _SPACE_OR_CONTROL.search(url):
         raise invalid_argument("url", "must not contain spaces or control characters; percent-encode them.")
     try:
         url_destination(url)

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
-from spiff_outbound.destinations import InvalidHostList, Policy
+from spiff_outbound.destinations import POLICY_SETTINGS, InvalidHostList, Policy
 
 from .errors import configuration_error
 
@@ -89,18 +89,37 @@ class HttpSettings(NamedTuple):
 
     @classmethod
     def from_config(cls, config: Any) -> HttpSettings:
-        try:
-            policy = Policy.from_settings(lambda name: read_setting(config, name))
-        except InvalidHostList as error:
-            raise configuration_error(str(error)) from None
-        return cls(
-            policy=policy,
-            max_response_bytes=_number(config, "HTTP_CONNECTOR_MAX_RESPONSE_BYTES", int, minimum=1),
-            connect_timeout=_number(config, "HTTP_CONNECTOR_CONNECT_TIMEOUT", float, minimum=0.001),
-            read_timeout=_number(config, "HTTP_CONNECTOR_READ_TIMEOUT", float, minimum=0.001),
-            retry_backoff=_number(config, "HTTP_CONNECTOR_RETRY_BACKOFF", float, minimum=0.0),
-            ca_bundle=_ca_bundle(config),
-        )
+        """The settings `config` (else the environment) gives, parsed once per distinct set of values:
+        read on every call, since a host may change its config, but not parsed again for each."""
+        raw = tuple(read_setting(config, name) for name in _READ)
+        parsed = _parsed.get(raw)
+        if parsed is None:
+            parsed = _parse(dict(zip(_READ, raw, strict=True)))
+            if len(_parsed) >= _MAX_PARSED:
+                _parsed.clear()
+            _parsed[raw] = parsed
+        return parsed
+
+
+# Everything HttpSettings is made of: its own settings and the destination policy's.
+_READ = (*(setting.name for setting in SETTINGS), *POLICY_SETTINGS)
+_MAX_PARSED = 16
+_parsed: dict[tuple[str | None, ...], HttpSettings] = {}
+
+
+def _parse(values: Mapping[str, str | None]) -> HttpSettings:
+    try:
+        policy = Policy.from_settings(values.get)
+    except InvalidHostList as error:
+        raise configuration_error(str(error)) from None
+    return HttpSettings(
+        policy=policy,
+        max_response_bytes=_number(values, "HTTP_CONNECTOR_MAX_RESPONSE_BYTES", int, minimum=1),
+        connect_timeout=_number(values, "HTTP_CONNECTOR_CONNECT_TIMEOUT", float, minimum=0.001),
+        read_timeout=_number(values, "HTTP_CONNECTOR_READ_TIMEOUT", float, minimum=0.001),
+        retry_backoff=_number(values, "HTTP_CONNECTOR_RETRY_BACKOFF", float, minimum=0.0),
+        ca_bundle=_ca_bundle(values),
+    )
 
 
 def read_setting(config: Any, name: str) -> str | None:
@@ -121,8 +140,10 @@ def deadline_from(config: Any) -> float | None:
 Number = TypeVar("Number", int, float)
 
 
-def _number(config: Any, name: str, kind: Callable[[str], Number], *, minimum: Number) -> Number:
-    raw = (read_setting(config, name) or "").strip() or _DEFAULTS[name]
+def _number(
+    values: Mapping[str, str | None], name: str, kind: Callable[[str], Number], *, minimum: Number
+) -> Number:
+    raw = (values.get(name) or "").strip() or _DEFAULTS[name]
     try:
         value = kind(raw)
     except ValueError:
@@ -133,8 +154,8 @@ def _number(config: Any, name: str, kind: Callable[[str], Number], *, minimum: N
     return value
 
 
-def _ca_bundle(config: Any) -> str | None:
-    path = (read_setting(config, "HTTP_CONNECTOR_CA_BUNDLE") or "").strip()
+def _ca_bundle(values: Mapping[str, str | None]) -> str | None:
+    path = (values.get("HTTP_CONNECTOR_CA_BUNDLE") or "").strip()
     if not path:
         return None
     if not os.path.isfile(path):
