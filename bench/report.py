@@ -23,7 +23,9 @@ TARGET_COMMANDS_RATIO = 3.0
 TARGET_DO_RATIO = 7.0
 TARGET_WARM_COMMANDS_MS = 0.2
 TARGET_WARM_DO_MS = 1.0
-TARGET_ZIPPED = int(1.2 * MB)
+# 1.2 MB until the sign-in flow, background runs, the outbound guard and the request record
+# arrived (docs/benchmarks.md, "This round"): 1.3 MB leaves the same room as before.
+TARGET_ZIPPED = int(1.3 * MB)
 TARGET_CONNECTIONS = 1
 
 # The reference stack (spiffworkflow-proxy + connector-http as its public Lambda demo
