@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 
+# The shape tools/configuration_doc reads from every connector's SETTINGS; each connector
+# writes its own, since connectors must not import the proxy (whose table has the same shape).
 class Setting(NamedTuple):
     name: str
     default: str

@@ -24,6 +24,8 @@ DEADLINE_KEY = "CONNECTOR_PROXY_DEADLINE"
 DEFAULT_MAX_RESPONSE_BYTES = 6 * 1024 * 1024 - 256 * 1024
 
 
+# The shape tools/configuration_doc reads from every connector's SETTINGS; each connector
+# writes its own, since connectors must not import the proxy (whose table has the same shape).
 class Setting(NamedTuple):
     name: str
     default: str

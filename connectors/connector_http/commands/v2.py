@@ -1,6 +1,8 @@
 """The v2 commands: the answer is SpiffArena's v2 envelope, whatever happened.
 
-Argument names and order are those of connector-http (BPMN files store them);
+Argument names and order are those of connector-http (BPMN files store them). Each command
+writes its arguments out, like those of v1.py, on purpose: discovery describes a command from
+its own `__init__` signature, and forwarding `**kwargs` would describe nothing;
 `body_format` and `include_response_headers` are the later additions SpiffArena's
 built-in HTTP commands have. `attempts` (1-10) exists on GET and HEAD only:
 they are safe to repeat.
