@@ -159,6 +159,7 @@ def test_an_answer_not_measured_because_small_cannot_be_over_the_limit(
     monkeypatch.setenv("AWS_EXECUTION_ENV", runtime)
     limit = 1_000_000
     skipped = (limit - answer_size._ANSWER_FRAME) // answer_size._WORST_ESCAPING
+
     def answer(body: str) -> dict[str, Any]:
         return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": body}
 
