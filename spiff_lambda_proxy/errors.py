@@ -82,3 +82,17 @@ class UnrecognisedEvent(ProxyError):
 
     status = 400
     error_code = "unrecognised_event"
+
+
+class ApiKeyUnavailable(ConfigurationError):
+    """AWS could not be asked for the API key right now (network, throttling): worth trying again."""
+
+    status = 503
+    error_code = "api_key_unavailable"
+
+
+class BackgroundStartFailed(ProxyError):
+    """The command was valid but could not be handed to a background invocation."""
+
+    status = 500
+    error_code = "background_start_failed"

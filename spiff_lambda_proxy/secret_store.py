@@ -18,7 +18,7 @@ import time
 from typing import Any, NamedTuple
 
 from . import aws
-from .errors import ConfigurationError
+from .errors import ApiKeyUnavailable, ConfigurationError
 
 SETTING = "CONNECTOR_PROXY_API_KEY_SECRET"
 # A JSON secret (the console's key/value form) holds the key in this field.
@@ -28,13 +28,6 @@ JSON_FIELD = "api_key"
 RETRY_AFTER_FAILURE_SECONDS = 30.0
 
 logger = logging.getLogger(__name__)
-
-
-class ApiKeyUnavailable(ConfigurationError):
-    """AWS could not be asked for the key right now (network, throttling): worth trying again."""
-
-    status = 503
-    error_code = "api_key_unavailable"
 
 
 class SecretRef(NamedTuple):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from spiff_outbound.destinations import Policy
@@ -80,8 +79,6 @@ def deliver(
     retries: RetryPolicy,
     attempt_timeout: float,
     policy: Policy,
-    clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> Delivery:
     """PUT `body` to `url` until SpiffArena gives a final answer, the attempts run out or `deadline` nears."""
     headers = {
@@ -94,23 +91,21 @@ def deliver(
     attempts = 0
     last = _Answer(None, None, "no time was left to try")
     while attempts < retries.attempts:
-        time_left = deadline - clock()
+        time_left = deadline - time.time()
         if time_left < _MIN_ATTEMPT_SECONDS:
             break
         attempts += 1
-        last = _put(url, body, headers, policy, min(attempt_timeout, time_left), clock)
+        last = _put(url, body, headers, policy, min(attempt_timeout, time_left))
         if last.outcome is not None:
             return Delivery(last.outcome, last.status, attempts, last.detail)
         wait = retries.wait(attempts, last.retry_after)
-        if attempts >= retries.attempts or clock() + wait + _MIN_ATTEMPT_SECONDS > deadline:
+        if attempts >= retries.attempts or time.time() + wait + _MIN_ATTEMPT_SECONDS > deadline:
             break
-        sleep(wait)
+        time.sleep(wait)
     return Delivery(UNREACHABLE, last.status, attempts, last.detail)
 
 
-def _put(
-    url: str, body: bytes, headers: dict[str, str], policy: Policy, timeout: float, clock: Callable[[], float]
-) -> _Answer:
+def _put(url: str, body: bytes, headers: dict[str, str], policy: Policy, timeout: float) -> _Answer:
     """One attempt. Messages name causes only: a URL in them could carry a secret."""
     from spiff_outbound import exchange  # loads requests: the worker's business only
 
@@ -119,7 +114,7 @@ def _put(
             policy,
             "PUT",
             url,
-            deadline=clock() + timeout,
+            deadline=time.time() + timeout,
             headers=headers,
             body=body,
             timeout=timeout,

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..budget import LambdaContext
 from ..envelope import v2_envelope
-from ..errors import BadRequest, PayloadTooLarge, ProxyError
+from ..errors import BackgroundStartFailed, BadRequest, PayloadTooLarge, ProxyError
 from ..messages import Response
 from ..runner import TASK_DATA_KEY, Invocation, has_execute_async
 from ..settings import Settings, outbound_policy
@@ -40,13 +40,6 @@ logger = logging.getLogger(__name__)
 # Takes (function ARN, event payload, command id) and makes the event run; raises a ProxyError if not.
 HandOver = Callable[[str, bytes, str], None]
 _hand_over: HandOver | None = None
-
-
-class BackgroundStartFailed(ProxyError):
-    """The command was valid but could not be handed to a background invocation."""
-
-    status = 500
-    error_code = "background_start_failed"
 
 
 def hand_over_with(hand_over: HandOver | None) -> None:

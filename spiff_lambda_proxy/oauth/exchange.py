@@ -83,7 +83,7 @@ def _post(
     return answer.status, answer.headers.get("content-type", ""), answer.body
 
 
-def token_from(status: int, content_type: str, body: bytes, now: float | None = None) -> dict[str, Any]:
+def token_from(status: int, content_type: str, body: bytes) -> dict[str, Any]:
     """The token answer as SpiffArena stores it, or SignInFailed with the provider's error."""
     params = _parse(content_type, body)
     if params is not None and params.get("error"):
@@ -112,7 +112,7 @@ def token_from(status: int, content_type: str, body: bytes, now: float | None = 
     else:
         # Not a number of seconds: handed on as it came, without expires_at.
         with contextlib.suppress(TypeError, ValueError):
-            params["expires_at"] = round((time.time() if now is None else now) + int(expires_in))
+            params["expires_at"] = round(time.time() + int(expires_in))
     return params
 
 

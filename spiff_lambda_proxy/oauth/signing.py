@@ -57,7 +57,7 @@ def seal(payload: dict[str, Any], secret: str, purpose: str) -> str:
     return f"{body}.{_b64(_mac(body, secret, purpose))}"
 
 
-def unseal(token: str, secret: str, purpose: str, now: float | None = None) -> dict[str, Any]:
+def unseal(token: str, secret: str, purpose: str) -> dict[str, Any]:
     """The payload of a token we sealed for `purpose` that has not expired; raises BadToken."""
     if len(token) > _MAX_TOKEN_LENGTH or token.count(".") != 1:
         raise BadToken("it is not one this proxy issued")
@@ -75,13 +75,13 @@ def unseal(token: str, secret: str, purpose: str, now: float | None = None) -> d
     expires = payload.get("e")
     if not isinstance(expires, int) or isinstance(expires, bool):
         raise BadToken("it has no expiry")
-    if (time.time() if now is None else now) >= expires:
+    if time.time() >= expires:
         raise BadToken(f"it has expired (a sign-in must be finished within {LIFETIME_SECONDS // 60} minutes)")
     return payload
 
 
-def expiry(now: float | None = None) -> int:
-    return int(time.time() if now is None else now) + LIFETIME_SECONDS
+def expiry() -> int:
+    return int(time.time()) + LIFETIME_SECONDS
 
 
 def _mac(body: str, secret: str, purpose: str) -> bytes:
