@@ -71,8 +71,7 @@ def cases(task_root: Path, upstream_url: str) -> list[Case]:
     setup = target.PATH_SETUP.format(root=str(task_root))
 
     def answering(event: dict[str, Any], *, preload: str = "", check_error: bool = False) -> str:
-        context = target.CONTEXT_SETUP.format(path=str(target.CONTEXT_FILE))
-        answer = _ANSWER.format(context=context, event=event, check_error=check_error)
+        answer = _ANSWER.format(context=target.CONTEXT_SETUP, event=event, check_error=check_error)
         return setup + "import lambda_function\n" + preload + answer
 
     do = do_event(upstream_url)

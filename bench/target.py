@@ -16,14 +16,9 @@ from tools.local import context as local_context
 # Prepended to every snippet: the archive first, the interpreter's site-packages gone.
 PATH_SETUP = "import sys\nsys.path[:] = [{root!r}] + [p for p in sys.path if 'site-packages' not in p]\n"
 
-# The project's one stand-in for Lambda's context object, run from its file: loading it imports
+# The project's one stand-in for Lambda's context object, loaded from its file: that imports
 # nothing, so the cold start measured is the archive's own.
-CONTEXT_FILE = Path(local_context.__file__)
-CONTEXT_SETUP = (
-    "_context_module = {{}}\n"
-    "exec(compile(open({path!r}).read(), {path!r}, 'exec'), _context_module)\n"
-    "Context = _context_module['LocalContext']\n"
-)
+CONTEXT_SETUP = local_context.loading_source() + "Context = LocalContext\n"
 
 
 def lambda_env() -> dict[str, str]:

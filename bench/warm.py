@@ -49,7 +49,7 @@ def _request(mode: str, task_root: Path, upstream_url: str, calls: int, warmup: 
         {
             "mode": mode,
             "task_root": str(task_root),
-            "context_file": str(target.CONTEXT_FILE),
+            "context_setup": target.CONTEXT_SETUP,
             "upstream_url": upstream_url,
             "calls": calls,
             "warmup": warmup,

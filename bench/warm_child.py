@@ -26,14 +26,6 @@ from urllib.parse import urlsplit
 CONTEXT_SECONDS = 900.0
 
 
-def load_context_class(path: str) -> Any:
-    """The project's stand-in for Lambda's context (tools/local/context.py), run from its file."""
-    namespace: dict[str, Any] = {}
-    with open(path) as source:
-        exec(compile(source.read(), path, "exec"), namespace)  # noqa: S102 - the project's own file
-    return namespace["LocalContext"]
-
-
 def lambda_like_logging() -> io.StringIO:
     """A root handler like the one Lambda's Python runtime installs, writing to memory.
 
@@ -59,7 +51,9 @@ def main() -> None:
 
     sink = lambda_like_logging()
     handler = lambda_function.lambda_handler
-    context = load_context_class(request["context_file"])(CONTEXT_SECONDS)
+    namespace: dict[str, Any] = {}
+    exec(request["context_setup"], namespace)  # noqa: S102 - the project's own stand-in context
+    context = namespace["LocalContext"](CONTEXT_SECONDS)
     commands, do = request["commands_event"], request["do_event"]
     clock = time.perf_counter_ns
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from tools.lambda_zip.summary import CONTEXT_FILE
 from tools.lambda_zip.target import Interpreter, Runtime
+from tools.local import context as local_context
 
 from .paths import PROJECT_ROOT
 
@@ -121,14 +121,11 @@ def github_unreachable() -> dict[str, str]:
 # Runs in the target Python: imports the archive like Lambda and answers the events on stdin.
 _LAMBDA_LIKE = """
 import json, sys, sysconfig
-task_root, context_file, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+task_root, extra = sys.argv[1], sys.argv[3:]
 sys.path[:0] = [task_root, *extra]
 import lambda_function
-# The project's one stand-in for Lambda's context (tools/local/context.py), run from its file.
-context_module = {}
-exec(compile(open(context_file).read(), context_file, "exec"), context_module)
-Context = context_module["LocalContext"]
-answers = [lambda_function.lambda_handler(event, Context(20.0)) for event in json.load(sys.stdin)]
+exec(sys.argv[2])  # the project's one stand-in for Lambda's context: LocalContext
+answers = [lambda_function.lambda_handler(event, LocalContext(20.0)) for event in json.load(sys.stdin)]
 allowed = (task_root, *extra, sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
 files = sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)})
 print(json.dumps({"answers": answers, "files": files, "modules": sorted(sys.modules),
@@ -155,7 +152,17 @@ def lambda_like(
         **(env or {}),
     }
     done = subprocess.run(
-        [python.path, "-I", "-S", "-B", "-c", _LAMBDA_LIKE, str(root), str(CONTEXT_FILE), *map(str, paths)],
+        [
+            python.path,
+            "-I",
+            "-S",
+            "-B",
+            "-c",
+            _LAMBDA_LIKE,
+            str(root),
+            local_context.loading_source(),
+            *map(str, paths),
+        ],
         input=json.dumps(events),
         env=environment,
         capture_output=True,

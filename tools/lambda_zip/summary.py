@@ -22,8 +22,6 @@ from .plan import SDK_MODULE, SDK_NAME
 from .substitutions import SUBSTITUTIONS
 from .vendor import Vendored
 
-# The stand-in for Lambda's context object that make serve, the tests and the benchmarks pass too.
-CONTEXT_FILE = Path(local_context.__file__)
 MB = 1024 * 1024
 # Lambda's limits for a function deployed from a .zip file.
 DIRECT_UPLOAD_LIMIT = 50 * MB
@@ -33,9 +31,7 @@ UNPACKED_LIMIT = 250 * MB
 _COMMANDS_SCRIPT = """
 import json, sys, traceback
 sys.path.insert(0, sys.argv[1])
-# The project's one stand-in for Lambda's context (tools/local/context.py), run from its file.
-context_module = {}
-exec(compile(open(sys.argv[2]).read(), sys.argv[2], "exec"), context_module)
+exec(sys.argv[2])  # the project's one stand-in for Lambda's context: LocalContext
 event = {
     "version": "2.0", "routeKey": "$default", "rawPath": "/v1/commands", "rawQueryString": "",
     "headers": {"accept": "application/json"}, "isBase64Encoded": False,
@@ -45,7 +41,7 @@ event = {
 try:
     import lambda_function
     from spiff_lambda_proxy.registry import registry
-    answer = lambda_function.lambda_handler(event, context_module["LocalContext"]())
+    answer = lambda_function.lambda_handler(event, LocalContext())
     ids = [c["id"] for c in json.loads(answer["body"])] if answer["statusCode"] == 200 else []
     report = {"status": answer["statusCode"], "ids": ids,
               "failures": [f.summary() for f in registry().failures]}
@@ -79,7 +75,7 @@ def list_commands(archive: Path, python: str, timeout: float = 180) -> CommandLi
         # -I: no user site, no PYTHON* variables, no cwd on sys.path; -S: none of that
         # installation's site-packages; -B: the task root is read-only on Lambda.
         done = subprocess.run(
-            [python, "-I", "-S", "-B", "-c", _COMMANDS_SCRIPT, task_root, str(CONTEXT_FILE)],
+            [python, "-I", "-S", "-B", "-c", _COMMANDS_SCRIPT, task_root, local_context.loading_source()],
             cwd=task_root,
             env=env,
             capture_output=True,

@@ -36,3 +36,14 @@ class LocalContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def loading_source() -> str:
+    """Python source that defines `LocalContext` from this file, for a process that cannot import
+    the project (the archive's smoke test, the benchmarks): it imports nothing."""
+    path = os.path.abspath(__file__)
+    return (
+        "_context_module = {}\n"
+        f"exec(compile(open({path!r}).read(), {path!r}, 'exec'), _context_module)\n"
+        "LocalContext = _context_module['LocalContext']\n"
+    )
