@@ -16,6 +16,14 @@ def run(
     return invoke(source, "POST", f"/v1/do/http/{command}", body=arguments, context=context)
 
 
+def get(url: str) -> dict[str, Any]:
+    """The whole envelope GetRequestV2 of `url` answers (through a Function URL event)."""
+    answer = run("GetRequestV2", url=url)
+    assert answer.status == 200, answer
+    envelope: dict[str, Any] = answer.json
+    return envelope
+
+
 def envelope_of(answer: Answer) -> tuple[dict[str, Any], list[str]]:
     """The v2 envelope without its logs, and the logs."""
     assert answer.status == 200, answer

@@ -23,6 +23,10 @@ def loopback_opened(tripwire: Tripwire, monkeypatch: pytest.MonkeyPatch) -> Iter
 
 
 @pytest.fixture
-def upstream() -> Iterator[Upstream]:
+def upstream(tripwire: Tripwire) -> Iterator[Upstream]:
+    """A loopback upstream, behind the tripwire: the connector's tests never leave this machine."""
     with Upstream() as server:
         yield server
+    transport = sys.modules.get("spiff_outbound.transport")
+    if transport is not None:
+        transport.close_session()

@@ -10,31 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support.lambda_events import Answer, invoke
+from support.http_connector import get
 from support.tripwire import Tripwire
 from support.upstream import Reply, Upstream
 
 from spiff_outbound.destinations import HostList, Policy
-
-
-@pytest.fixture
-def upstream(tripwire: Tripwire) -> Iterator[Upstream]:
-    with Upstream() as server:
-        yield server
-    transport = sys.modules.get("spiff_outbound.transport")
-    if transport is not None:
-        transport.close_session()
-
-
-def get(url: str) -> dict[str, Any]:
-    answer: Answer = invoke("function-url", "POST", "/v1/do/http/GetRequestV2", body={"url": url})
-    assert answer.status == 200
-    envelope: dict[str, Any] = answer.json
-    return envelope
 
 
 def refused(envelope: dict[str, Any]) -> str:

@@ -8,30 +8,12 @@ connect (`tripwire.connects == []`) and allowed destinations are shown to work.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support.lambda_events import invoke
+from support.http_connector import get
 from support.tripwire import Tripwire
 from support.upstream import Reply, Upstream
-
-
-@pytest.fixture
-def upstream(tripwire: Tripwire) -> Iterator[Upstream]:
-    with Upstream() as server:
-        yield server
-    transport = sys.modules.get("spiff_outbound.transport")
-    if transport is not None:
-        transport.close_session()
-
-
-def get(url: str) -> dict[str, Any]:
-    answer = invoke("function-url", "POST", "/v1/do/http/GetRequestV2", body={"url": url})
-    assert answer.status == 200
-    envelope: dict[str, Any] = answer.json
-    return envelope
 
 
 def refusal(envelope: dict[str, Any]) -> str:
