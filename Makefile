@@ -6,6 +6,7 @@
 #               an existing function; DRY_RUN=1 prints the commands (docs/deploy.md)
 #   make tools  the pinned AWS SAM CLI and AWS CLI in .venv-tools/ (make deploy uses them)
 #   make docs   regenerate docs/configuration.md from the code
+#   make results background results waiting for SpiffArena: list, REDELIVER=<run id>|all, DROP=<run id>
 #   make lint   ruff + mypy only
 
 PYTHON ?= python3
@@ -19,6 +20,8 @@ HOST ?= 127.0.0.1
 TIMEOUT ?= 30
 # make serve restarts when code or connectors change; RELOAD=0 turns that off.
 RELOAD ?= 1
+# Where make serve keeps background results SpiffArena has not taken yet (a SQLite file, mode 0600).
+RESULTS_FILE ?= .serve/results.sqlite3
 
 # make zip: the Lambda runtime to build for, and what goes in (see README, "make zip").
 # Plain `=`: some images export PYTHON_VERSION=3.12.4 or ARCH=amd64 for other purposes;
@@ -28,7 +31,7 @@ ARCH = x86_64
 BUNDLE_BOTO3 ?= 0
 PRECOMPILE ?= 1
 
-.PHONY: test lint serve zip deploy docs clean tools
+.PHONY: test lint serve zip deploy docs clean tools results
 
 # The venvs of make test need Python 3.11 or newer: the test tools pinned in requirements-dev.txt
 # and requirements-tools.txt (schemathesis, hypothesis, the SAM CLI's dependencies) dropped 3.10.
@@ -70,7 +73,16 @@ tools: $(TOOLS_VENV)/.installed
 	@echo "sam and aws are in $(TOOLS_VENV)/bin; make deploy uses them"
 
 serve: $(VENV)/.installed
-	$(VENV_PY) -m tools.local serve --host $(HOST) --port $(PORT) --timeout $(TIMEOUT) --reload $(RELOAD)
+	$(VENV_PY) -m tools.local serve --host $(HOST) --port $(PORT) --timeout $(TIMEOUT) --reload $(RELOAD) \
+		--results-file "$(RESULTS_FILE)"
+
+# make results: the background results that wait for SpiffArena, in make serve's RESULTS_FILE, or of a
+# deployed stack with STACK=<name> (or TABLE=<table> QUEUE=<queue url>; REGION= when not the default).
+# REDELIVER=<run id> or all delivers now; DROP=<run id> forgets one. Never shows a result's body.
+STACK_OR_FILE = $(if $(STACK),--stack "$(STACK)",$(if $(TABLE)$(QUEUE),--table "$(TABLE)" --queue "$(QUEUE)",--file "$(RESULTS_FILE)"))
+results: $(VENV)/.installed
+	$(VENV_PY) -m tools.results $(STACK_OR_FILE) $(if $(REGION),--region "$(REGION)") \
+		$(if $(REDELIVER),redeliver "$(REDELIVER)",$(if $(DROP),drop "$(DROP)",list))
 
 # Not the .venv: a fresh machine with python3 (and its pip) builds the archive.
 zip:

@@ -2,14 +2,15 @@
 
 A command answers with a v2 envelope (`command_response_version` 2) or an older
 v1 result (`{"response", "status", "mimetype"}`). Synchronous answers send a v2
-envelope whole and a v1 result as its own HTTP answer; callbacks of background
-runs need a v2 envelope in every case (`as_v2`).
+envelope whole and a v1 result as its own HTTP answer (`answer_of`, the one rule
+for both: the route sends it, a background run reads it as SpiffArena would);
+callbacks of background runs need a v2 envelope in every case (`as_v2`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import InvalidResult, ProxyError
 from .messages import Headers, Response, dump_json
@@ -59,13 +60,36 @@ def _is_v1(result: Any) -> bool:
     return isinstance(result, Mapping) and "response" in result
 
 
-def result_response(command_id: str, result: Any, *, status: int = 200) -> Response:
-    """Answer a command's result: a v2 envelope whole, a v1 result as its own HTTP answer."""
+class Answer(NamedTuple):
+    """What a command's result is as a synchronous HTTP answer."""
+
+    status: int
+    body: bytes
+    content_type: str
+
+
+def answer_of(command_id: str, result: Any) -> Answer:
+    """A command's result as its synchronous answer: a v2 envelope whole, a v1 result as its own."""
     if is_v2(result):
-        return Response(status, _encode(command_id, result), content_type="application/json")
-    if _is_v1(result):
-        return _v1_response(command_id, result)
-    raise _not_a_result(command_id, result)
+        return Answer(200, encode_result(command_id, result), "application/json")
+    if not _is_v1(result):
+        raise _not_a_result(command_id, result)
+    status = _v1_status(command_id, result)
+    body = result["response"]
+    mimetype = result.get("mimetype")
+    if isinstance(body, (dict, list)):
+        return Answer(status, encode_result(command_id, body), mimetype or _default_mimetype(body))
+    if body is None:
+        body = ""
+    if isinstance(body, bytes):
+        return Answer(status, body, mimetype or "application/octet-stream")
+    return Answer(status, str(body).encode(), mimetype or "text/plain; charset=utf-8")
+
+
+def result_response(command_id: str, result: Any, *, status: int = 200) -> Response:
+    """Answer a command's result over HTTP (`status` is that of a v2 envelope: 202 when accepted)."""
+    answer = answer_of(command_id, result)
+    return Response(status if is_v2(result) else answer.status, answer.body, content_type=answer.content_type)
 
 
 def as_v2(command_id: str, result: Any) -> dict[str, Any]:
@@ -97,19 +121,6 @@ def as_v2(command_id: str, result: Any) -> dict[str, Any]:
     return v2_envelope(body, http_status=status, mimetype=mimetype, error=error)
 
 
-def _v1_response(command_id: str, result: Mapping[str, Any]) -> Response:
-    status = _v1_status(command_id, result)
-    body = result["response"]
-    mimetype = result.get("mimetype")
-    if isinstance(body, (dict, list)):
-        return Response(status, _encode(command_id, body), content_type=mimetype or _default_mimetype(body))
-    if body is None:
-        body = ""
-    if isinstance(body, bytes):
-        return Response(status, body, content_type=mimetype or "application/octet-stream")
-    return Response(status, str(body).encode(), content_type=mimetype or "text/plain; charset=utf-8")
-
-
 def _v1_status(command_id: str, result: Mapping[str, Any]) -> int:
     raw_status = result.get("status", 200)
     try:
@@ -132,7 +143,8 @@ def _not_a_result(command_id: str, result: Any) -> InvalidResult:
     )
 
 
-def _encode(command_id: str, payload: Any) -> bytes:
+def encode_result(command_id: str, payload: Any) -> bytes:
+    """A result (or part of one) as JSON; InvalidResult when JSON cannot carry it."""
     try:
         return dump_json(payload)
     except (TypeError, ValueError) as error:

@@ -35,6 +35,11 @@ def handle(event: Any, context: LambdaContext | None) -> dict[str, Any]:
         from .background import worker
 
         return worker.run(event, context)
+    if run_event.is_queue_event(event):
+        # Wake-ups from the results queue: deliver kept results now due; answers which failed.
+        from .background import redelivery
+
+        return redelivery.handle_batch(event, context)
     source = adapt(event)
     if source is None:
         return _unrecognised_event(event, lambda_request_id)

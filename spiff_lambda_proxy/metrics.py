@@ -13,8 +13,12 @@ proxy does not load anyway. One line per request to run a command (`/v1/do/...`)
   in Logs Insights but not dimensions (a dimension per error code would multiply the metrics).
 
 Each background run writes one line too (`record_background_run`): `BackgroundRuns`,
-`Undelivered` (1 when SpiffArena never got the result) and `Duration`, by `FunctionName` +
-`Outcome` (the callback's outcome, a fixed list).
+`Undelivered` (1 when SpiffArena did not take the result and it does not wait for a later delivery:
+held for an operator, or not kept at all) and `Duration`, by `FunctionName` and by `FunctionName` +
+`Outcome` (the callback's outcome, a fixed list). A kept result writes a line when its state changes
+(`record_kept_result`): `Kept` (it waits, or is held, after its first delivery failed),
+`Redelivered` (SpiffArena took it later, or no longer waits for it), `Expired` (past its maximum
+age) and `Undelivered` (held for an operator after a later attempt), by the same dimensions.
 
 Written only when `CONNECTOR_PROXY_METRICS_NAMESPACE` names a namespace (template.yaml sets it).
 """
@@ -88,10 +92,37 @@ _RUN_METRICS = [
 
 
 def record_background_run(fields: dict[str, Any], delivered: bool) -> None:
-    """`BackgroundRuns` 1 and `Undelivered` 1 when SpiffArena never got the result, by `Outcome`.
+    """`BackgroundRuns` 1 and `Undelivered` 1 unless SpiffArena got the result or it waits for a later try.
 
     `fields` are the run's log fields (`background.worker`): outcome, command, error_code, ...
     """
+    values = {
+        "BackgroundRuns": 1,
+        "Undelivered": 0 if delivered else 1,
+        "Duration": fields.get("duration_ms", 0),
+    }
+    _outcome_line(
+        _RUN_METRICS, values, fields, ("command", "error_code", "callback_status", "attempts", "run_id")
+    )
+
+
+# Kept results (background/keeping.py): one line when a result's state changes.
+KEPT_EVENTS = ("Kept", "Redelivered", "Expired", "Undelivered")
+_KEPT_METRICS = [{"Name": name, "Unit": "Count"} for name in KEPT_EVENTS]
+
+
+def record_kept_result(event: str, fields: dict[str, Any]) -> None:
+    """1 for `event` (one of KEPT_EVENTS), 0 for the others, by `Outcome` (the last attempt's)."""
+    values = {name: 1 if name == event else 0 for name in KEPT_EVENTS}
+    _outcome_line(_KEPT_METRICS, values, fields, ("command", "state", "attempts", "age_seconds", "run_id"))
+
+
+def _outcome_line(
+    definitions: list[dict[str, str]],
+    values: dict[str, Any],
+    fields: dict[str, Any],
+    properties: tuple[str, ...],
+) -> None:
     name = namespace()
     if not name:
         return
@@ -99,16 +130,19 @@ def record_background_run(fields: dict[str, Any], delivered: bool) -> None:
         "_aws": {
             "Timestamp": int(time.time() * 1000),
             "CloudWatchMetrics": [
-                {"Namespace": name, "Dimensions": [["FunctionName", "Outcome"]], "Metrics": _RUN_METRICS}
+                {
+                    "Namespace": name,
+                    # By function alone too, so one alarm covers every outcome.
+                    "Dimensions": [["FunctionName"], ["FunctionName", "Outcome"]],
+                    "Metrics": definitions,
+                }
             ],
         },
         "FunctionName": os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or "local",
         "Outcome": str(fields.get("outcome")),
-        "BackgroundRuns": 1,
-        "Undelivered": 0 if delivered else 1,
-        "Duration": fields.get("duration_ms", 0),
+        **values,
     }
-    for key in ("command", "error_code", "callback_status", "attempts", "run_id"):
+    for key in properties:
         if fields.get(key) is not None:
             document[key] = fields[key]
     sys.stdout.write(json.dumps(document, separators=(",", ":")) + "\n")

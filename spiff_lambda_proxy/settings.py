@@ -199,6 +199,49 @@ SETTINGS: tuple[Setting, ...] = (
         "Time kept back from a background command's deadline for delivering its result "
         "(at most half the time the function has left).",
     ),
+    # Keeping undelivered results and delivering them later (docs/long-running.md, "Nothing lost").
+    Setting(
+        "CONNECTOR_PROXY_RESULTS_TABLE",
+        "(unset: undelivered results are not kept)",
+        "DynamoDB table (name or ARN) where background results wait until SpiffArena takes them: every "
+        "result is written there before its first delivery and removed once SpiffArena answers, so a "
+        "result whose SpiffArena is down is delivered later instead of lost. Needs "
+        "`CONNECTOR_PROXY_RESULTS_QUEUE_URL` too. template.yaml creates both; `make serve` keeps results "
+        "in a local file instead.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_RESULTS_QUEUE_URL",
+        "(unset)",
+        "URL of the SQS queue whose delayed messages wake the function for each later delivery attempt "
+        "(an event source mapping on the function, with `ReportBatchItemFailures`). The messages carry "
+        "a run id only, never a result.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_REDELIVERY_BACKOFF_SECONDS",
+        "30",
+        "Wait before the first later delivery attempt of a kept result; it doubles with each further "
+        "attempt up to `CONNECTOR_PROXY_REDELIVERY_MAX_BACKOFF_SECONDS`, with jitter.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_REDELIVERY_MAX_BACKOFF_SECONDS",
+        "300",
+        "Longest wait between two later delivery attempts (at most 900: an SQS message's longest delay). "
+        "A `Retry-After` from SpiffArena is honoured up to this.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_RESULT_MAX_AGE_SECONDS",
+        "86400",
+        "How long a kept result is retried, counted from when its command finished (at most 1209600, "
+        "14 days). After that it is expired: no longer retried, counted in the `Expired` metric, and kept "
+        "for `CONNECTOR_PROXY_RESULT_RETENTION_SECONDS` for an operator (`make results`).",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_RESULT_RETENTION_SECONDS",
+        "1209600",
+        "How long a result that is no longer retried (expired, or held because SpiffArena refused its key "
+        "or URL) is kept for an operator before it is deleted. It may hold task data: keep it short if "
+        "that matters more than a late redelivery.",
+    ),
 )
 
 

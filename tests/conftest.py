@@ -14,6 +14,7 @@ from support.tripwire import tripwire  # noqa: F401 - the socket tripwire, for d
 
 from spiff_lambda_proxy import aws as proxy_aws
 from spiff_lambda_proxy import settings
+from spiff_lambda_proxy.background import keeper
 from spiff_lambda_proxy.registry import Registry, rediscover
 
 # Settings a developer's shell might carry that would change what tests see.
@@ -52,8 +53,12 @@ def clean_proxy_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # The proxy's AWS clients are made for one environment (endpoint, credentials): each test its own.
     settings.forget()
     proxy_aws.forget()
+    keeper.install(None)
+    keeper.forget()
     yield
     proxy_aws.forget()
+    keeper.install(None)
+    keeper.forget()
 
 
 def write_tree(root: Path, files: dict[str, str]) -> None:

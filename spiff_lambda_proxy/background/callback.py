@@ -21,6 +21,8 @@ from typing import Any, NamedTuple
 from spiff_outbound.destinations import Policy
 from spiff_outbound.retries import RetryPolicy, retryable_status
 
+from .stored import StoredResult
+
 API_KEY_HEADER = "SpiffWorkflow-Api-Key"
 
 # Outcomes, one per kind of answer; `DELIVERED_OUTCOMES` are the ones SpiffArena took in.
@@ -38,6 +40,8 @@ REFUSED = "refused"
 DESTINATION_REFUSED = "destination_refused"
 UNREACHABLE = "unreachable"
 DELIVERED_OUTCOMES = frozenset({DELIVERED, INSTANCE_ERRORED, RETRY_SCHEDULED})
+# Final answers that will not change by themselves: the result waits for an operator.
+HELD_OUTCOMES = frozenset({BAD_KEY, BODY_REFUSED, REFUSED, DESTINATION_REFUSED})
 
 _NOT_WAITING_CODES = frozenset(
     {"not_waiting_for_callback", "callback_not_found", "process_instance_cannot_be_found"}
@@ -57,6 +61,8 @@ class Delivery(NamedTuple):
     attempts: int
     # What the last answer was: status and SpiffArena's error code, or why there was none.
     detail: str
+    # SpiffArena's Retry-After on the last answer, which a later attempt honours.
+    retry_after: str | None = None
 
     @property
     def delivered(self) -> bool:
@@ -70,9 +76,13 @@ class _Answer(NamedTuple):
     retry_after: str | None = None
 
 
+def single_attempt() -> RetryPolicy:
+    """A later delivery's policy: one attempt now; the keeper's schedule is its backoff."""
+    return RetryPolicy(1, 0.0, 0.0)
+
+
 def deliver(
-    url: str,
-    body: bytes,
+    result: StoredResult,
     *,
     api_key: str | None,
     deadline: float,
@@ -80,7 +90,8 @@ def deliver(
     attempt_timeout: float,
     policy: Policy,
 ) -> Delivery:
-    """PUT `body` to `url` until SpiffArena gives a final answer, the attempts run out or `deadline` nears."""
+    """PUT a kept result's body to its callback URL until SpiffArena gives a final answer, the attempts
+    run out or `deadline` nears: the first delivery and every later one alike."""
     headers = {
         "Content-Type": "application/json",
         "Accept": "application/json",
@@ -95,14 +106,14 @@ def deliver(
         if time_left < _MIN_ATTEMPT_SECONDS:
             break
         attempts += 1
-        last = _put(url, body, headers, policy, min(attempt_timeout, time_left))
+        last = _put(result.callback_url, result.body, headers, policy, min(attempt_timeout, time_left))
         if last.outcome is not None:
             return Delivery(last.outcome, last.status, attempts, last.detail)
         wait = retries.wait(attempts, last.retry_after)
         if attempts >= retries.attempts or time.time() + wait + _MIN_ATTEMPT_SECONDS > deadline:
             break
         time.sleep(wait)
-    return Delivery(UNREACHABLE, last.status, attempts, last.detail)
+    return Delivery(UNREACHABLE, last.status, attempts, last.detail, last.retry_after)
 
 
 def _put(url: str, body: bytes, headers: dict[str, str], policy: Policy, timeout: float) -> _Answer:

@@ -64,6 +64,19 @@ def is_run_event(event: Any) -> bool:
     return isinstance(event, Mapping) and EVENT_KEY in event
 
 
+def is_queue_event(event: Any) -> bool:
+    """An SQS event source mapping's batch: wake-ups for kept results (`redelivery`)."""
+    if not isinstance(event, Mapping):
+        return False
+    records = event.get("Records")
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and isinstance(records[0], Mapping)
+        and records[0].get("eventSource") == "aws:sqs"
+    )
+
+
 def encode(run: Run, secret: str | None) -> bytes:
     """The invocation payload for `run`, signed when there is a secret."""
     body = run.as_dict()

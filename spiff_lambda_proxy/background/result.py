@@ -17,16 +17,20 @@ does, and puts the value it would have stored in `command_response.body` and the
 error it would have raised in `error` (or, for `ServiceTaskHttpError<status>`, the
 `http_status` it derives that code from). `raw` sends the result's own v2
 envelope, and SpiffArena stores its `body`.
+
+The body is computed here once, as bytes, and that one value is what a run keeps
+(`stored.StoredResult`) and what every delivery attempt sends, however late.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from ..envelope import as_v2, is_v2, result_response, v2_envelope, v2_error_envelope
+from ..envelope import answer_of, as_v2, is_v2, v2_envelope, v2_error_envelope
 from ..errors import InvalidResult, ProxyError
+from ..messages import dump_json
 from .settings import SHAPE_RAW
 
 INVALID_JSON = "ServiceTaskOperatorReturnedInvalidJsonError"
@@ -34,24 +38,36 @@ BAD_STATUS = "ServiceTaskOperatorReturnedBadStatusError"
 _MESSAGE_LIMIT = 2000
 
 
-def failure(error: ProxyError) -> dict[str, Any]:
+class CallbackBody(NamedTuple):
+    body: bytes
+    # The error the body reports (SpiffArena raises it), for the run's log line.
+    error_code: str | None
+
+
+def failure_body(error: ProxyError) -> CallbackBody:
     """A failure of the proxy or the command: the same error code as the synchronous answer."""
-    return v2_error_envelope(error.error_code, error.status, error.message)
+    return CallbackBody(
+        dump_json(v2_error_envelope(error.error_code, error.status, error.message)), error.error_code
+    )
 
 
-def callback_envelope(command_id: str, result: Any, shape: str) -> dict[str, Any]:
-    """The callback body for what the command returned."""
+def callback_body(command_id: str, result: Any, shape: str) -> CallbackBody:
+    """The callback body for what the command returned, as the bytes every attempt sends."""
     try:
-        if shape == SHAPE_RAW:
-            return as_v2(command_id, result)
-        answer = result_response(command_id, result)
-        return _as_stored(command_id, answer.status, answer.body)
+        envelope = as_v2(command_id, result) if shape == SHAPE_RAW else _as_stored(command_id, result)
+        reported = envelope.get("error")
+        error_code = reported.get("error_code") if isinstance(reported, Mapping) else None
+        return CallbackBody(dump_json(envelope), str(error_code) if error_code is not None else None)
     except InvalidResult as error:
-        return failure(error)
+        return failure_body(error)
+    except (TypeError, ValueError) as error:
+        message = f"{command_id} returned a result that cannot be sent as JSON: {error}"
+        return failure_body(InvalidResult(message))
 
 
-def _as_stored(command_id: str, status: int, body: bytes) -> dict[str, Any]:
-    """The synchronous answer (status, body) read as SpiffArena reads it, shaped for the callback."""
+def _as_stored(command_id: str, result: Any) -> dict[str, Any]:
+    """The synchronous answer to `result`, read as SpiffArena reads it, shaped for the callback."""
+    status, body, _ = answer_of(command_id, result)
     text = body.decode("utf-8", "replace")
     try:
         parsed: Any = json.loads(text or "{}")

@@ -14,6 +14,9 @@ from ..settings import Settings, env_list, number, read_once, text
 SHAPE_SYNCHRONOUS = "synchronous"  # the default, in SETTINGS
 SHAPE_RAW = "raw"
 _SHAPES = (SHAPE_SYNCHRONOUS, SHAPE_RAW)
+# The engine's limits: an SQS message waits at most 15 minutes, and is kept at most 14 days.
+MAX_REDELIVERY_BACKOFF_SECONDS = 900.0
+MAX_RESULT_AGE_SECONDS = 14 * 24 * 3600.0
 
 
 class BackgroundSettings(NamedTuple):
@@ -26,6 +29,13 @@ class BackgroundSettings(NamedTuple):
     callback_backoff: float
     callback_reserve: float
     callback_shape: str
+    # Where undelivered results wait on AWS (both or neither), and their schedule.
+    results_table: str | None
+    results_queue_url: str | None
+    redelivery_backoff: float
+    redelivery_max_backoff: float
+    result_max_age: float
+    result_retention: float
 
     @classmethod
     def current(cls) -> BackgroundSettings:
@@ -51,7 +61,22 @@ class BackgroundSettings(NamedTuple):
             callback_backoff=number(env, "CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS"),
             callback_reserve=number(env, "CONNECTOR_PROXY_CALLBACK_RESERVE_SECONDS"),
             callback_shape=shape,
+            results_table=text(env, "CONNECTOR_PROXY_RESULTS_TABLE"),
+            results_queue_url=text(env, "CONNECTOR_PROXY_RESULTS_QUEUE_URL"),
+            redelivery_backoff=number(env, "CONNECTOR_PROXY_REDELIVERY_BACKOFF_SECONDS"),
+            redelivery_max_backoff=_at_most(
+                env, "CONNECTOR_PROXY_REDELIVERY_MAX_BACKOFF_SECONDS", MAX_REDELIVERY_BACKOFF_SECONDS
+            ),
+            result_max_age=_at_most(env, "CONNECTOR_PROXY_RESULT_MAX_AGE_SECONDS", MAX_RESULT_AGE_SECONDS),
+            result_retention=number(env, "CONNECTOR_PROXY_RESULT_RETENTION_SECONDS"),
         )
+
+
+def _at_most(env: Mapping[str, str], name: str, limit: float) -> float:
+    value = number(env, name)
+    if value > limit:
+        raise ConfigurationError(f"{name} may be at most {limit:.0f}, not {value:g}.")
+    return value
 
 
 def signing_secret(proxy_settings: Settings, environ: Mapping[str, str] | None = None) -> str | None:

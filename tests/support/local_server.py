@@ -28,6 +28,7 @@ def serving(server: LocalServer) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+        server.finish()
         thread.join(timeout=10)
 
 

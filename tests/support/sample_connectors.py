@@ -196,7 +196,8 @@ CONNECTOR_SHAPES = {
     """,
 }
 
-# Leaves a mark when it runs, so a refused event can be shown not to have run it.
+# Leaves a mark when it runs, so a refused event can be shown not to have run it (Touch), or how often
+# a command ran (Count: one line per run in `path`).
 CONNECTOR_PROBE = {
     "connector_probe/__init__.py": "",
     "connector_probe/commands/__init__.py": "",
@@ -213,6 +214,25 @@ CONNECTOR_PROBE = {
                 return {
                     "command_response": {"body": {"touched": True}, "mimetype": "application/json",
                                          "http_status": 200},
+                    "command_response_version": 2,
+                    "error": None,
+                    "spiff__logs": [],
+                }
+
+
+        class Count:
+            def __init__(self, path: str, size: int = 0):
+                self.path = path
+                self.size = size
+
+            def execute(self, config, task_data):
+                with open(self.path, "a") as runs:
+                    runs.write("ran\\n")
+                body = {"runs": Path(self.path).read_text().count("ran"), "task_data": task_data}
+                if self.size:
+                    body["filler"] = [f"{index:08x}" for index in range(self.size)]
+                return {
+                    "command_response": {"body": body, "mimetype": "application/json", "http_status": 200},
                     "command_response_version": 2,
                     "error": None,
                     "spiff__logs": [],

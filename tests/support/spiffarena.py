@@ -124,15 +124,28 @@ class SpiffArena:
         self.puts: list[Put] = []
         self.scripted: list[tuple[int, dict[str, Any]]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._port = 0
+        self._listen()
+
+    def _listen(self) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), _Handler)
+        self._port = self._server.server_address[1]
         self._server.daemon_threads = True
         self._server.spiffarena = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
+    def go_down(self) -> None:
+        """An outage (a deploy, a migration): nothing listens, connections are refused."""
+        self.close()
+
+    def come_back(self) -> None:
+        """Listening again on the same port, with the same tasks waiting."""
+        self._listen()
+
     @property
     def origin(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self._port}"
 
     def service_task(
         self, operator_identifier: str, retries: int = 0, caught: tuple[str, ...] = (), instance: int = 7

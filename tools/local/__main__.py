@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "serve":
         return _serve(args)
-    return _invoke(args.event, args.timeout)
+    return _invoke(args.event, args.timeout, args.results_file)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     invoke.add_argument("event", help="a JSON Lambda event (e.g. tests/events/*.json), or - for stdin")
     for command in (serve, invoke):
         command.add_argument(
+            "--results-file",
+            type=Path,
+            default=None,
+            help=f"where undelivered background results wait (default {_default_results()})",
+        )
+        command.add_argument(
             "--timeout",
             type=float,
             default=DEFAULT_TIMEOUT_SECONDS,
@@ -72,6 +78,8 @@ def _serve(args: argparse.Namespace) -> int:
             return 1
     if args.reload and args.listen_fd is None:
         server_args = ["--host", args.host, "--port", str(args.port), "--timeout", str(args.timeout)]
+        if args.results_file is not None:
+            server_args += ["--results-file", str(args.results_file)]
         return reload.supervise(server_args, listener)
     return _run_server(listener, args)
 
@@ -89,9 +97,29 @@ def _cannot_listen(host: str, port: int, error: OSError) -> str:
     return f"Cannot listen on {host}:{port}: {error.strerror or error} (HOST= and PORT= change it)."
 
 
+def _default_results() -> str:
+    from .results_file import DEFAULT_RESULTS_FILE
+    from .server import PROJECT_ROOT
+
+    return str(DEFAULT_RESULTS_FILE.relative_to(PROJECT_ROOT))
+
+
+def _results(path: Path | None) -> Any:
+    """The results file, or None (saying why) when it cannot be used: results are then not kept."""
+    from spiff_lambda_proxy.background.keeper import KeeperError
+
+    from .results_file import DEFAULT_RESULTS_FILE, FileKeeper
+
+    try:
+        return FileKeeper(path or DEFAULT_RESULTS_FILE)
+    except KeeperError as error:
+        print(f"Undelivered background results will NOT be kept: {error}", file=sys.stderr)
+        return None
+
+
 def _run_server(listener: socket.socket, args: argparse.Namespace) -> int:
     handler, registry = _load()
-    server = LocalServer(listener, handler, args.timeout)
+    server = LocalServer(listener, handler, args.timeout, _results(args.results_file))
     if registry is None:
         print(f"Serving on {server.url}, but the proxy failed to load (see above); save a fix to reload.")
     else:
@@ -119,8 +147,7 @@ def _run_server(listener: socket.socket, args: argparse.Namespace) -> int:
         server.server_close()  # Ctrl-C: wait for nothing
         return 0
     server.server_close()
-    server.wait_idle()
-    server.runs.wait()
+    server.finish()
     return 0
 
 
@@ -146,7 +173,7 @@ def _load() -> tuple[Handler, Any]:
         return broken, None
 
 
-def _invoke(event_file: str, timeout: float) -> int:
+def _invoke(event_file: str, timeout: float, results_file: Path | None) -> int:
     try:
         text = sys.stdin.read() if event_file == "-" else Path(event_file).read_text()
         event: Any = json.loads(text)
@@ -157,7 +184,7 @@ def _invoke(event_file: str, timeout: float) -> int:
         print(f"{event_file} is not JSON: {error}", file=sys.stderr)
         return 2
     try:
-        answer = invoke(event, timeout)
+        answer = invoke(event, timeout, results=_results(results_file))
     except Exception as error:
         # What Lambda would report as a failed invocation (a background run's result not delivered).
         print(f"The invocation failed: {type(error).__name__}: {error}", file=sys.stderr)

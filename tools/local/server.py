@@ -3,7 +3,8 @@
 Each request becomes the event a Lambda Function URL sends (`function_url`), the
 handler gets a context like Lambda's, and its answer goes back as HTTP, so a
 local SpiffArena can use it as its connector proxy. Background runs the handler
-starts are run here too (`runs`), never through AWS.
+starts are run here too (`runs`), never through AWS, and their results wait in a
+file of this machine until SpiffArena takes them (`results_file`, `redeliveries`).
 """
 
 from __future__ import annotations
@@ -15,14 +16,19 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from spiff_lambda_proxy.background import keeper
 from spiff_lambda_proxy.background import start as background_start
 from spiff_lambda_proxy.settings import LAMBDA_PAYLOAD_LIMIT
 
 from .context import DEFAULT_TIMEOUT_SECONDS, LocalContext
 from .function_url import function_url_event, http_answer
 from .runs import LocalRuns
+
+if TYPE_CHECKING:
+    from .redeliveries import LocalRedeliveries
+    from .results_file import FileKeeper
 
 DEFAULT_HOST = "127.0.0.1"
 # The reference spiffworkflow-proxy's port, so SpiffArena's usual setting works unchanged.
@@ -66,7 +72,13 @@ def listen(host: str, port: int) -> socket.socket:
 class LocalServer(ThreadingHTTPServer):
     daemon_threads = True  # Ctrl-C quits at once; a reload waits for them (`wait_idle`)
 
-    def __init__(self, listener: socket.socket, handler: Handler, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        listener: socket.socket,
+        handler: Handler,
+        timeout_seconds: float,
+        results: FileKeeper | None = None,
+    ) -> None:
         super().__init__(listener.getsockname()[:2], _FunctionUrlRequestHandler, bind_and_activate=False)
         self.socket.close()
         self.socket = listener
@@ -78,6 +90,15 @@ class LocalServer(ThreadingHTTPServer):
         self._in_flight = 0
         self._idle = threading.Condition()
         background_start.hand_over_with(self.runs.hand_over)
+        # Without a results file (some tests), undelivered results are not kept, as on a bare Lambda.
+        self.results = results
+        self.redeliveries: LocalRedeliveries | None = None
+        if results is not None:
+            from .redeliveries import LocalRedeliveries
+
+            keeper.install(results)
+            self.redeliveries = LocalRedeliveries(results)
+            self.redeliveries.start()
 
     @property
     def url(self) -> str:
@@ -86,7 +107,18 @@ class LocalServer(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         background_start.hand_over_with(None)
+        if self.redeliveries is not None:
+            self.redeliveries.stop(wait=False)
         super().server_close()
+
+    def finish(self) -> None:
+        """After `server_close`: let the requests, background runs and redeliveries under way end
+        (they still keep what SpiffArena does not take), then stop keeping."""
+        self.wait_idle()
+        self.runs.wait()
+        if self.redeliveries is not None:
+            self.redeliveries.stop(wait=True)
+            keeper.install(None)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._idle:
@@ -174,22 +206,29 @@ def make_server(
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     handler: Handler | None = None,
     listener: socket.socket | None = None,
+    results: FileKeeper | None = None,
 ) -> LocalServer:
     """A server ready for `serve_forever`, on `listener` or a new socket on (host, port)."""
-    return LocalServer(listener or listen(host, port), handler or load_handler(), timeout_seconds)
+    return LocalServer(listener or listen(host, port), handler or load_handler(), timeout_seconds, results)
 
 
 def invoke(
-    event: Any, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS, handler: Handler | None = None
+    event: Any,
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    handler: Handler | None = None,
+    results: FileKeeper | None = None,
 ) -> Any:
-    """Call the handler once with `event`, as Lambda would; a background run it starts runs to its end."""
+    """Call the handler once with `event`, as Lambda would; a background run it starts runs to its end
+    (its result kept in `results` when SpiffArena does not take it: the next `make serve` delivers it)."""
     handler = handler or load_handler()
     runs = LocalRuns(handler, timeout_seconds)
     background_start.hand_over_with(runs.hand_over)
+    keeper.install(results)
     try:
         with runs.after_answer():
             answer = handler(event, LocalContext(timeout_seconds))
         runs.wait()
     finally:
         background_start.hand_over_with(None)
+        keeper.install(None)
     return answer

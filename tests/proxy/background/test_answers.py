@@ -206,7 +206,8 @@ def test_each_outcome_is_counted_as_a_metric(
     errored, lost = emf_lines(capsys)
     for document in (errored, lost):
         [directive] = document["_aws"]["CloudWatchMetrics"]
-        assert directive["Dimensions"] == [["FunctionName", "Outcome"]]
+        # By function alone (one alarm for every outcome) and by outcome.
+        assert directive["Dimensions"] == [["FunctionName"], ["FunctionName", "Outcome"]]
         assert document["BackgroundRuns"] == 1 and document["command"] == "shapes/V2"
     assert (errored["Outcome"], errored["Undelivered"], errored["error_code"]) == (
         "delivered_instance_errored",
