@@ -84,6 +84,9 @@ def start(
         logger.warning(
             "SPIFFARENA_CALLBACK_API_KEY is not set: SpiffArena will refuse the callback of %s", target.id
         )
+    from . import keeper  # here, not at cold start: only background runs keep results
+
+    keeper.current(settings)  # a half-configured results table is answered now; none is warned of once
     import uuid
 
     run = run_event.Run(

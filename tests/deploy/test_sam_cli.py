@@ -143,6 +143,33 @@ def test_the_named_opt_out_is_the_only_way_to_a_public_url_without_a_key(
     assert Stack(GenerateApiKey="false").broken_rules() == ["NoPublicUrlWithoutApiKey"]
 
 
+def test_background_runs_deploy_the_results_table_its_queue_mapping_and_alarms(
+    project: Path, account: SamAccount
+) -> None:
+    result = make_deploy(project, account, "GUIDED=0", 'PARAMETERS=BackgroundTasks="true"')
+    reached_cloudformation(result)
+    assert deployed_parameters(account) == {"BackgroundTasks": "true"}
+    resources = account.uploaded_templates()[-1]["Resources"]
+    expected = {
+        "ResultsTable": "AWS::DynamoDB::Table",
+        "ResultsWakeups": "AWS::SQS::Queue",
+        "ResultsWakeupDeadLetters": "AWS::SQS::Queue",
+        "ResultsWakeupMapping": "AWS::Lambda::EventSourceMapping",
+        "UndeliveredResultsAlarm": "AWS::CloudWatch::Alarm",
+        "ExpiredResultsAlarm": "AWS::CloudWatch::Alarm",
+    }
+    assert {name: resources[name]["Type"] for name in expected} == expected
+    stack = Stack(BackgroundTasks="true")
+    assert set(expected) <= set(stack.resources)
+    assert {"KeepUndeliveredResults", "WakeUpForRedelivery"} <= set(stack.statements)
+
+
+def test_sam_validate_with_lint_finds_the_template_valid(project: Path, account: SamAccount) -> None:
+    result = run([str(TOOLS_BIN / "sam"), "validate", "--lint"], project, account.environment())
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "template.yaml is a valid SAM Template" in result.stdout + result.stderr
+
+
 def test_without_credentials_it_stops_saying_why(project: Path, account: SamAccount) -> None:
     env = account.environment()
     del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]

@@ -208,6 +208,9 @@ def test_settings_reach_the_environment_and_are_documented_settings() -> None:
         "CONNECTOR_PROXY_ASYNC_COMMANDS": "aws/*",
         "SPIFFARENA_CALLBACK_ORIGINS": "https://spiff.example.com",
         "SPIFFARENA_CALLBACK_API_KEY": "callback-key",
+        "CONNECTOR_PROXY_RESULTS_TABLE": "<ResultsTable>",
+        "CONNECTOR_PROXY_RESULTS_QUEUE_URL": "<ResultsWakeups>",
+        "CONNECTOR_PROXY_RESULT_MAX_AGE_SECONDS": "86400",
     }
     assert (stack.function["Timeout"], stack.function["MemorySize"]) == ("300", "1024")
     documented = {setting.name for setting in SETTINGS} | {setting.name for setting in HTTP_SETTINGS}
@@ -284,3 +287,83 @@ def test_snapstart_applies_to_the_published_versions_the_url_serves() -> None:
     assert alias["Name"] == "live"
     versions = [r for r in stack.resources.values() if r["Type"] == "AWS::Lambda::Version"]
     assert len(versions) == 1
+
+
+RESULTS = ("ResultsTable", "ResultsWakeups", "ResultsWakeupDeadLetters", "ResultsWakeupMapping")
+
+
+def test_background_runs_keep_undelivered_results_in_an_encrypted_table_woken_by_a_queue() -> None:
+    assert not set(RESULTS) & set(Stack().resources)  # no background runs, nothing to keep
+    stack = Stack(BackgroundTasks="true", Timeout="120")
+    table = stack.resources["ResultsTable"]["Properties"]
+    assert table["KeySchema"] == [{"AttributeName": "run_id", "KeyType": "HASH"}]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["SSESpecification"] == {"SSEEnabled": True}
+    # The engine deletes what the proxy says may go (keep_until, epoch seconds).
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "keep_until", "Enabled": True}
+    queue = stack.resources["ResultsWakeups"]["Properties"]
+    dead = stack.resources["ResultsWakeupDeadLetters"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True and dead["SqsManagedSseEnabled"] is True
+    # Lambda refuses a mapping whose queue hides a message for less than the function's timeout.
+    assert int(queue["VisibilityTimeout"]) >= int(stack.function["Timeout"]) == 120
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == "<ResultsWakeupDeadLetters.Arn>"
+    mapping = stack.resources["ResultsWakeupMapping"]["Properties"]
+    assert mapping["EventSourceArn"] == "<ResultsWakeups.Arn>"
+    assert mapping["FunctionName"] == "<ProxyFunctionAliaslive>"
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert stack.environment["CONNECTOR_PROXY_RESULTS_TABLE"] == "<ResultsTable>"
+    assert stack.environment["CONNECTOR_PROXY_RESULTS_QUEUE_URL"] == "<ResultsWakeups>"
+    assert stack.outputs["ResultsTableName"] == "<ResultsTable>"
+    assert stack.outputs["ResultsQueueUrl"] == "<ResultsWakeups>"
+
+
+def test_the_role_gets_exactly_the_table_and_queue_actions_the_proxy_uses() -> None:
+    statements = Stack(AsyncCommands="http/*").statements
+    table = statements["KeepUndeliveredResults"]
+    assert table["Resource"] == "<ResultsTable.Arn>"
+    assert set(table["Action"]) == {
+        f"dynamodb:{action}"
+        for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem", "BatchWriteItem")
+    }
+    queue = statements["WakeUpForRedelivery"]
+    assert queue["Resource"] == "<ResultsWakeups.Arn>"
+    # Send (the proxy) and what the event source mapping needs to poll and delete, nothing else.
+    assert set(queue["Action"]) == {
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    }
+    every_action = [action for statement in statements.values() for action in _as_set(statement["Action"])]
+    assert not any(action.endswith("*") for action in every_action)
+    assert "UseTheResultsKey" not in statements
+
+
+def test_a_kms_key_of_ones_own_encrypts_the_table_and_the_queues() -> None:
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    stack = Stack(BackgroundTasks="true", ResultsKmsKeyArn=key)
+    assert stack.resources["ResultsTable"]["Properties"]["SSESpecification"] == {
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": key,
+    }
+    for name in ("ResultsWakeups", "ResultsWakeupDeadLetters"):
+        queue = stack.resources[name]["Properties"]
+        assert queue["KmsMasterKeyId"] == key and "SqsManagedSseEnabled" not in queue
+    assert stack.statements["UseTheResultsKey"] == {
+        "Sid": "UseTheResultsKey",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": key,
+    }
+
+
+def test_the_maximum_age_parameter_reaches_the_proxy_within_its_limit() -> None:
+    from spiff_lambda_proxy.background.settings import MAX_RESULT_AGE_SECONDS
+
+    parameter = template_source()["Parameters"]["ResultMaxAgeSeconds"]
+    assert int(parameter["MaxValue"]) == MAX_RESULT_AGE_SECONDS
+    default = next(s for s in SETTINGS if s.name == "CONNECTOR_PROXY_RESULT_MAX_AGE_SECONDS")
+    assert str(parameter["Default"]) == default.default
+    stack = Stack(BackgroundTasks="true", ResultMaxAgeSeconds="3600")
+    assert stack.environment["CONNECTOR_PROXY_RESULT_MAX_AGE_SECONDS"] == "3600"

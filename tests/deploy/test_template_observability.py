@@ -122,3 +122,25 @@ def test_no_alarm_without_a_topic_and_with_one_an_alarm_on_the_error_rate() -> N
             "Dimensions": [{"Name": "FunctionName", "Value": FUNCTION}],
         }
         assert (stat["Stat"], stat["Period"]) == ("Sum", 300)
+
+
+def test_undelivered_and_expired_results_each_have_an_alarm() -> None:
+    assert "ExpiredResultsAlarm" not in Stack().resources  # no background runs
+    assert (
+        "ExpiredResultsAlarm"
+        not in Stack(BackgroundTasks="true", MetricsNamespace="", Dashboard="false").resources
+    )
+    topic = f"arn:aws:sns:{PSEUDO['AWS::Region']}:{PSEUDO['AWS::AccountId']}:ops"
+    for choice, actions in (({}, None), ({"AlarmTopicArn": topic}, [topic])):
+        stack = Stack(BackgroundTasks="true", **choice)
+        for name, metric in (("UndeliveredResultsAlarm", "Undelivered"), ("ExpiredResultsAlarm", "Expired")):
+            alarm = stack.resources[name]["Properties"]
+            assert (alarm["MetricName"], alarm["Namespace"], alarm["Statistic"]) == (
+                metric,
+                "SpiffConnectorProxy",
+                "Sum",
+            )
+            # The function alone: the proxy writes these by FunctionName as well as by Outcome.
+            assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": "<ProxyFunction>"}]
+            assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+            assert alarm.get("AlarmActions") == actions

@@ -202,6 +202,7 @@ CONNECTOR_PROBE = {
     "connector_probe/__init__.py": "",
     "connector_probe/commands/__init__.py": "",
     "connector_probe/commands/probe.py": """
+        import os
         from pathlib import Path
 
 
@@ -230,7 +231,7 @@ CONNECTOR_PROBE = {
                     runs.write("ran\\n")
                 body = {"runs": Path(self.path).read_text().count("ran"), "task_data": task_data}
                 if self.size:
-                    body["filler"] = [f"{index:08x}" for index in range(self.size)]
+                    body["filler"] = [os.urandom(16).hex() for _ in range(self.size)]
                 return {
                     "command_response": {"body": body, "mimetype": "application/json", "http_status": 200},
                     "command_response_version": 2,
