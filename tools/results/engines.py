@@ -27,6 +27,8 @@ def open_engine(
 ) -> Keeper:
     if sum(bool(value) for value in (file, stack, table or queue)) > 1:
         raise EngineError("name one place: a results file (FILE=), a stack (STACK=), or TABLE= with QUEUE=")
+    # The AWS CLI's and Lambda's variable too, which boto3 alone does not read.
+    region = region or os.environ.get("AWS_REGION") or None
     if stack:
         table, queue = _from_stack(stack, region)
     if table or queue:
@@ -35,7 +37,7 @@ def open_engine(
         from spiff_lambda_proxy.background.aws_store import AwsKeeper
 
         _need_boto3()
-        return AwsKeeper(table, queue, region=region or os.environ.get("AWS_REGION"))
+        return AwsKeeper(table, queue, region=region)
     from tools.local.results_file import DEFAULT_RESULTS_FILE, FileKeeper
 
     path = file or DEFAULT_RESULTS_FILE
@@ -50,7 +52,7 @@ def open_engine(
 def _from_stack(stack: str, region: str | None) -> tuple[str, str]:
     _need_boto3()
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
     try:
         found: Any = boto3.client("cloudformation", region_name=region).describe_stacks(StackName=stack)
@@ -58,6 +60,8 @@ def _from_stack(stack: str, region: str | None) -> tuple[str, str]:
         raise EngineError(
             f"cannot read stack {stack}: {error.response.get('Error', {}).get('Message')}"
         ) from None
+    except NoRegionError:
+        raise EngineError(f"which region is stack {stack} in? Give REGION= (or set AWS_REGION)") from None
     except BotoCoreError as error:
         raise EngineError(f"cannot reach CloudFormation for stack {stack}: {error}") from None
     outputs = {item["OutputKey"]: item["OutputValue"] for item in found["Stacks"][0].get("Outputs", [])}

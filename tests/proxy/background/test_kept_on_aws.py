@@ -325,3 +325,32 @@ def test_half_a_results_engine_is_a_configuration_error_before_the_202(
 def test_a_batch_of_nonsense_is_answered_never_raised(deployment: Deployment, records: list[Any]) -> None:
     answer = lambda_function.lambda_handler({"Records": records}, lambda_context())
     assert answer == {"batchItemFailures": []}  # nothing to deliver, and trying again would not change it
+
+
+def test_make_results_finds_the_table_and_queue_from_the_stacks_outputs(
+    spiffarena: SpiffArena,
+    deployment: Deployment,
+    aws: AwsTestBed,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tools.results.__main__ import main as results_main
+
+    spiffarena.go_down()
+    answer = run_in_background(
+        spiffarena, spiffarena.service_task("probe/Count"), {"path": str(tmp_path / "r")}
+    )
+    # A stack whose outputs name them, as template.yaml's do (moto's CloudFormation stands in).
+    template = {
+        "Resources": {"Nothing": {"Type": "AWS::SQS::Queue"}},
+        "Outputs": {
+            "ResultsTableName": {"Value": deployment.table},
+            "ResultsQueueUrl": {"Value": deployment.queue},
+        },
+    }
+    aws.client("cloudformation").create_stack(StackName="proxy-stack", TemplateBody=json.dumps(template))
+    assert results_main(["--stack", "proxy-stack"]) == 0
+    listing = capsys.readouterr().out
+    assert answer["run_id"] in listing and "waiting" in listing and "DynamoDB table" in listing
+    assert results_main(["--stack", "no-such-stack"]) == 1
+    assert "cannot read stack no-such-stack" in capsys.readouterr().err
