@@ -190,3 +190,18 @@ def test_make_serve_stopped_during_an_outage_delivers_after_its_restart(
     finally:
         served.stop()
     assert (tmp_path / "runs.txt").read_text().count("ran") == 1
+
+
+def test_the_listing_shows_what_a_callback_server_answered_without_its_control_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = FileKeeper(tmp_path / "results.sqlite3")
+    hostile = "HTTP 503 \x1b[2J\x1b[31mall good\nrun-id  delivered\u2028"
+    results.keep(
+        StoredResult("run-1", "probe/Count", "http://127.0.0.1:9/cb", b"{}", time.time(), last_answer=hostile)
+    )
+    assert results_main(["--file", str(results.path)]) == 0
+    listing = capsys.readouterr().out
+    assert "\x1b" not in listing and "\u2028" not in listing
+    assert len(listing.strip().splitlines()) == 3  # the heading, the titles, one row
+    assert "\\x1b[2J" in listing and "\\n" in listing

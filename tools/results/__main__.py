@@ -95,7 +95,13 @@ def _row(result: StoredResult, now: float) -> list[str]:
     waits = shown["next_attempt_in_seconds"]
     shown["next"] = "-" if waits is None else ("due" if waits <= 0 else f"in {_duration(waits)}")
     shown["last_answer"] = shown["last_answer"] or "-"
-    return ["-" if shown.get(key) is None else str(shown[key]) for key, _ in _COLUMNS]
+    return ["-" if shown.get(key) is None else _printable(str(shown[key])) for key, _ in _COLUMNS]
+
+
+def _printable(text: str) -> str:
+    """A cell as it may reach a terminal: SpiffArena's answers come from a server, and an escape
+    sequence or a newline in one must not rewrite the screen or forge a row."""
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
 
 
 def _duration(seconds: float) -> str:
