@@ -23,7 +23,14 @@ class ArchiveFacts:
     parts: list[tuple[str, int]]
 
 
-def build(workdir: Path, runtime: Runtime, *, precompile: bool, target_python: str) -> Path:
+def build(
+    workdir: Path,
+    runtime: Runtime,
+    *,
+    precompile: bool,
+    target_python: str,
+    connectors_file: Path | None = None,
+) -> Path:
     """`make zip` into `workdir`; returns the archive. Fails loudly with the build's output."""
     done = subprocess.run(
         [
@@ -42,6 +49,7 @@ def build(workdir: Path, runtime: Runtime, *, precompile: bool, target_python: s
             str(workdir / "dist"),
             "--build-dir",
             str(workdir / "build"),
+            *(["--connectors-file", str(connectors_file)] if connectors_file else []),
         ],
         cwd=PROJECT,
         capture_output=True,
@@ -84,3 +92,12 @@ def unpack(archive: Path, destination: Path) -> Path:
     with zipfile.ZipFile(archive) as opened:
         opened.extractall(destination)
     return destination
+
+
+def without_manifest(archive: Path, destination: Path) -> Path:
+    """The archive unpacked without its connector manifest: discovery runs live, as before there was one."""
+    import shutil
+
+    root = unpack(archive, destination)
+    shutil.rmtree(root / "spiff_lambda_proxy" / "_manifest")
+    return root

@@ -36,6 +36,7 @@ class Case:
     name: str
     label: str
     code: str
+    task_root: Path
 
 
 @dataclass
@@ -67,32 +68,80 @@ class ColdResults:
         return self.cases[name].median_ms / self.floor_ms
 
 
+def _answering(
+    task_root: Path, event: dict[str, Any], *, preload: str = "", check_error: bool = False
+) -> str:
+    setup = target.PATH_SETUP.format(root=str(task_root))
+    answer = _ANSWER.format(context=target.CONTEXT_SETUP, event=event, check_error=check_error)
+    return setup + "import lambda_function\n" + preload + answer
+
+
 def cases(task_root: Path, upstream_url: str) -> list[Case]:
     setup = target.PATH_SETUP.format(root=str(task_root))
-
-    def answering(event: dict[str, Any], *, preload: str = "", check_error: bool = False) -> str:
-        answer = _ANSWER.format(context=target.CONTEXT_SETUP, event=event, check_error=check_error)
-        return setup + "import lambda_function\n" + preload + answer
-
     do = do_event(upstream_url)
     return [
-        Case("floor", "`import json` (the floor)", "import json"),
+        Case("floor", "`import json` (the floor)", "import json", task_root),
         Case(
-            "import", "import `lambda_function` (init: discovery included)", setup + "import lambda_function"
+            "import",
+            "import `lambda_function` (init: discovery included)",
+            setup + "import lambda_function",
+            task_root,
         ),
-        Case("commands", "to the first answered `/v1/commands`", answering(commands_event())),
-        Case("do", "to the first answered `/v1/do/http/GetRequestV2`", answering(do, check_error=True)),
+        Case(
+            "commands",
+            "to the first answered `/v1/commands`",
+            _answering(task_root, commands_event()),
+            task_root,
+        ),
+        Case(
+            "do",
+            "to the first answered `/v1/do/http/GetRequestV2`",
+            _answering(task_root, do, check_error=True),
+            task_root,
+        ),
         Case(
             "do_preloaded",
             "the same, `requests` imported during init instead",
-            answering(do, preload="import connector_http.fetch\n", check_error=True),
+            _answering(task_root, do, preload="import connector_http.fetch\n", check_error=True),
+            task_root,
         ),
-        Case("requests", "`import requests` alone (from the archive)", setup + "import requests"),
+        Case("requests", "`import requests` alone (from the archive)", setup + "import requests", task_root),
     ]
 
 
-def measure(python: str, task_root: Path, upstream_url: str, rounds: int, warmup: int = 2) -> ColdResults:
-    chosen = cases(task_root, upstream_url)
+def published_cases(listed: Path, without_manifest: Path, upstream_url: str) -> list[Case]:
+    """The same first requests with smtp, slack and postgres listed (bench.published): from the
+    archive's manifest, and from the same archive without it (live discovery, as before manifests)."""
+    do = do_event(upstream_url)
+    return [
+        Case(
+            "listed_commands",
+            "to the first `/v1/commands`, smtp, slack and postgres listed",
+            _answering(listed, commands_event()),
+            listed,
+        ),
+        Case(
+            "listed_do",
+            "to the first `/v1/do/http/GetRequestV2`, smtp, slack and postgres listed",
+            _answering(listed, do, check_error=True),
+            listed,
+        ),
+        Case(
+            "live_commands",
+            "the same `/v1/commands` without the manifest (every connector imported)",
+            _answering(without_manifest, commands_event()),
+            without_manifest,
+        ),
+        Case(
+            "live_do",
+            "the same `/v1/do/http/GetRequestV2` without the manifest",
+            _answering(without_manifest, do, check_error=True),
+            without_manifest,
+        ),
+    ]
+
+
+def measure(python: str, chosen: list[Case], rounds: int, warmup: int = 2) -> ColdResults:
     results = {case.name: CaseResult(case) for case in chosen}
     shuffler = random.Random(8)
     for round_number in range(warmup + rounds):
@@ -100,7 +149,7 @@ def measure(python: str, task_root: Path, upstream_url: str, rounds: int, warmup
         shuffler.shuffle(order)
         for case in order:
             started = time.perf_counter()
-            done = target.run(python, task_root, case.code)
+            done = target.run(python, case.task_root, case.code)
             wall = (time.perf_counter() - started) * 1000
             if round_number < warmup:
                 continue  # file-system caches and CPU frequency settle first

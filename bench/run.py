@@ -14,7 +14,7 @@ from pathlib import Path
 from tools.build_zip import shown_path, step
 from tools.lambda_zip.target import Runtime, find_python
 
-from . import archive, cold, report, warm
+from . import archive, cold, published, report, warm
 from .upstream import Upstream
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -58,8 +58,17 @@ def main(argv: list[str] | None = None) -> int:
         step(f"Building the archive (make zip) for {runtime.describe()}")
         built = archive.build(work / "default", runtime, precompile=True, target_python=python.path)
         bare = archive.build(work / "bare", runtime, precompile=False, target_python=python.path)
+        step("Building it again with smtp, slack and postgres listed in connectors.txt (bench/published.py)")
+        listed_file = published.write(work / "published")
+        listed = archive.build(
+            work / "listed", runtime, precompile=True, target_python=python.path, connectors_file=listed_file
+        )
         task_root = archive.unpack(built, work / "task")
-        results = measure(args, python.path, task_root, built, bare)
+        roots = (
+            archive.unpack(listed, work / "listed-task"),
+            archive.without_manifest(listed, work / "live-task"),
+        )
+        results = measure(args, python.path, task_root, roots, built, bare)
     print()
     print(report.terminal_table(results))
     if not args.no_write:
@@ -73,11 +82,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(
-    args: argparse.Namespace, python: str, task_root: Path, built: Path, bare: Path
+    args: argparse.Namespace, python: str, task_root: Path, listed: tuple[Path, Path], built: Path, bare: Path
 ) -> report.Results:
     with Upstream() as upstream:
         step(f"Cold start: {args.rounds} rounds of fresh processes")
-        cold_results = cold.measure(python, task_root, upstream.url, args.rounds)
+        chosen = cold.cases(task_root, upstream.url) + cold.published_cases(*listed, upstream.url)
+        cold_results = cold.measure(python, chosen, args.rounds)
         step("Import times (-X importtime)")
         profiles = [
             cold.profile_imports(python, task_root, upstream.url, "commands"),

@@ -46,6 +46,12 @@ class Invocation(NamedTuple):
 def prepare(registry: Registry, plugin: str, command: str, request: Request) -> Invocation:
     target = registry.command(plugin, command)
     if target is None:
+        failure = registry.load_failure(plugin, command)
+        if failure is not None:
+            raise CommandNotFound(
+                f"No command {plugin}/{command} here: its connector module {failure.module} failed to load "
+                f"({failure.error_type}). GET /v1/diagnostics and the function's log say why."
+            )
         raise CommandNotFound(
             f"No command {plugin}/{command} here. GET /v1/commands lists the commands this proxy offers."
         )

@@ -32,6 +32,10 @@ def register() -> bool:
 
 
 def before_snapshot() -> None:
+    # From a manifest, connectors load on first use; in the snapshot they cost restores nothing.
+    from .registry import registry
+
+    registry().load_all()
     _forget_connections()
 
 

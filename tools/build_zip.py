@@ -20,6 +20,8 @@ from pathlib import Path
 from tools.lambda_zip import BuildError
 from tools.lambda_zip.archive import Digest, write_archive
 from tools.lambda_zip.bytecode import CompileResult, compile_tree
+from tools.lambda_zip.manifest import Made
+from tools.lambda_zip.manifest import make as make_manifest
 from tools.lambda_zip.platform_check import foreign_files
 from tools.lambda_zip.requirements import redact
 from tools.lambda_zip.sources import CONNECTORS_DIR, check_collisions, copy_sources
@@ -83,6 +85,7 @@ class Build:
     unpinned: list[str]
     sizes: Sizes
     listing: CommandListing
+    made: Made
     # What the archive check found that is not fatal, for the summary.
     notes: list[str]
     warnings: list[str]
@@ -117,6 +120,9 @@ def build(args: argparse.Namespace) -> Build:
     )
     check_collisions(vendored.distributions, args.connectors_dir)
     connector_entries = copy_sources(PROJECT, root, args.connectors_dir)
+    # Before the bytecode: the manifest's own module (_build.py) is compiled with the rest.
+    step("Discovering the connectors for the manifest, as the function would at cold start")
+    made = make_manifest(root, python.path if python is not None else None)
 
     bytecode = None
     if args.precompile and python is not None:
@@ -139,10 +145,17 @@ def build(args: argparse.Namespace) -> Build:
     sizes = measure(archive, vendored.distributions, connector_entries)
     listing = list_commands(archive, python.path if python is not None else sys.executable)
     notes, warnings = _judge(listing, runtime, python, args.bundle_boto3, archive)
+    if made.missing_because is None and not (listing.from_manifest and listing.same_as_live):
+        archive.unlink()
+        raise BuildError(
+            "the archive's connector manifest does not answer /v1/commands and /v1/auths exactly as "
+            f"live discovery does there (from the manifest: {listing.from_manifest}); "
+            f"{shown_path(archive)} was not kept."
+        )
     check_limits(sizes, archive)
     return Build(
         runtime, archive, python, pip_python, vendored, connector_entries, args.precompile, args.bundle_boto3,
-        bytecode, unpinned, sizes, listing, notes, warnings,
+        bytecode, unpinned, sizes, listing, made, notes, warnings,
     )  # fmt: skip
 
 
@@ -195,6 +208,7 @@ def report(result: Build) -> None:
         left_out = ", ".join(f"{d.name} {d.version}" for d in vendored.left_out)
         rows.append(("left out", f"{left_out} (see {EXCLUDED_DISTRIBUTIONS})"))
     rows.append((f"commands ({len(listing.ids)})", _commands_line(result, listing)))
+    rows.append(("manifest", _manifest_line(result.made)))
     digest = Digest(result.archive)
     rows += [("CodeSha256", digest.base64), ("sha256", digest.hex)]
     for label, value in rows:
@@ -220,6 +234,12 @@ def _commands_line(result: Build, listing: CommandListing) -> str:
     if result.python is None:
         text += f" (checked with Python {sys.version.split()[0]}, not the target version)"
     return text
+
+
+def _manifest_line(made: Made) -> str:
+    if made.missing_because is None:
+        return f"build {made.build_id}: /v1/commands answers without importing a connector"
+    return f"none, because {made.missing_because}: every cold start imports every connector"
 
 
 # Importable on Lambda without being in the archive: the Python runtime ships them.

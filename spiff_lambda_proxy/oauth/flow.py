@@ -181,9 +181,9 @@ def _authorization_request(client: OAuthClient, redirect_uri: str, state: str) -
 
 def _auth(call: Call) -> Target:
     plugin, name = call.path_params["plugin"], call.path_params["auth"]
-    for candidate in call.registry.plugins:
-        if candidate.display_name == plugin and name in candidate.auths:
-            return candidate.auths[name]
+    target = call.registry.auth(plugin, name)
+    if target is not None:
+        return target
     raise FlowError(404, "auth_not_found", f"No auth {plugin}/{name} here; GET /v1/auths lists them.")
 
 

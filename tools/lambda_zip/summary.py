@@ -40,11 +40,16 @@ event = {
 }
 try:
     import lambda_function
-    from spiff_lambda_proxy.registry import registry
+    from spiff_lambda_proxy.registry import Registry, registry
     answer = lambda_function.lambda_handler(event, LocalContext())
     ids = [c["id"] for c in json.loads(answer["body"])] if answer["statusCode"] == 200 else []
+    served = registry()
+    live = Registry.discover() if served.source == "manifest" else served
     report = {"status": answer["statusCode"], "ids": ids,
-              "failures": [f.summary() for f in registry().failures]}
+              "failures": [f.summary() for f in live.failures],
+              "from_manifest": served.source == "manifest",
+              "same_as_live": (served.commands_json, served.auths_json, served.manifest())
+                              == (live.commands_json, live.auths_json, live.manifest())}
 except BaseException:
     report = {"error": traceback.format_exc()}
 print()
@@ -58,6 +63,9 @@ class CommandListing:
     ids: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     error: str | None = None
+    # Whether the archive answered from its manifest, and exactly as live discovery there does.
+    from_manifest: bool = False
+    same_as_live: bool = False
 
 
 def list_commands(archive: Path, python: str, timeout: float = 180) -> CommandListing:
@@ -97,6 +105,8 @@ def list_commands(archive: Path, python: str, timeout: float = 180) -> CommandLi
     else:
         listing.ids = report["ids"]
     listing.failures = report.get("failures", [])
+    listing.from_manifest = bool(report.get("from_manifest"))
+    listing.same_as_live = bool(report.get("same_as_live"))
     return listing
 
 
