@@ -9,6 +9,7 @@ import queue
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -75,6 +76,8 @@ def local_env(extra: Mapping[str, str] | None = None, python_path: Path | None =
         if not name.startswith(("CONNECTOR_PROXY_", "HTTP_CONNECTOR_", "SPIFFARENA_", "AWS_", "MAKE"))
     }
     env["PYTHONUNBUFFERED"] = "1"
+    # Results it keeps go to a folder of this test's own, never to the checkout's .serve/.
+    env["RESULTS_FILE"] = str(Path(tempfile.mkdtemp(prefix="serve-results-")) / "results.sqlite3")
     if python_path is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(python_path), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.update(extra or {})

@@ -12,6 +12,7 @@ import argparse
 import errno
 import json
 import logging
+import os
 import signal
 import socket
 import sys
@@ -55,8 +56,9 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--results-file",
             type=Path,
-            default=None,
-            help=f"where undelivered background results wait (default {_default_results()})",
+            # make serve's RESULTS_FILE=, also when it comes from the environment.
+            default=os.environ.get("RESULTS_FILE") or None,
+            help=f"where undelivered background results wait (RESULTS_FILE; default {_default_results()})",
         )
         command.add_argument(
             "--timeout",
