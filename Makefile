@@ -1,6 +1,7 @@
 # SpiffArena connector proxy on AWS Lambda.
 #   make zip    build the deployable archive into dist/ (needs only python3 and pip)
-#   make test   linters + tests (creates .venv on first use)
+#   make test   linters + tests (creates .venv on first use), on every core; make test-fast skips the
+#               end-to-end tests
 #   make serve  run the handler locally on http://127.0.0.1:$(PORT), reloading on changes
 #   make deploy build the zip and deploy it: SAM (template.yaml), or FUNCTION=name to update
 #               an existing function; DRY_RUN=1 prints the commands (docs/deploy.md)
@@ -43,12 +44,22 @@ pinned test tools do), and $(PYTHON) is $$($(PYTHON) -c 'import platform; print(
 2>/dev/null || echo missing). Install one (pyenv install 3.13, uv python install 3.13, apt install \
 python3.11) and run make test PYTHON=python3.x; make zip works with $(PYTHON) as it is." >&2; exit 1; }
 
+# A venv's pinned packages go in with uv (parallel downloads: seconds where pip takes a minute or
+# two), itself pinned and installed into the venv by pip. pip does it all instead when uv cannot be
+# installed or fails, or when pip is configured with an index of its own (uv would not read it).
+UV_PIN = uv==0.9.30
+# $(call install_into,<venv>,<requirements file>)
+install_into = if { [ -n "$$PIP_INDEX_URL" ] || $(1)/bin/python -m pip config list 2>/dev/null | grep -q '\.index-url='; } \
+	|| ! $(1)/bin/python -m pip install --quiet $(UV_PIN) 2>/dev/null \
+	|| ! $(1)/bin/uv pip install --quiet --python $(1)/bin/python -r $(2); then \
+	echo "make: installing $(2) with pip"; \
+	$(1)/bin/python -m pip install --quiet --upgrade pip && $(1)/bin/python -m pip install --quiet -r $(2); fi
+
 $(VENV)/.installed: requirements.txt requirements-aws.txt requirements-dev.txt
 	$(NEED_DEV_PYTHON)
 	@echo "make test: creating $(VENV) with $(DEV_PYTHON)"
 	$(DEV_PYTHON) -m venv $(VENV)
-	$(VENV_PY) -m pip install --quiet --upgrade pip
-	$(VENV_PY) -m pip install --quiet -r requirements-dev.txt
+	@$(call install_into,$(VENV),requirements-dev.txt)
 	@touch $@
 
 lint: $(VENV)/.installed
@@ -56,17 +67,30 @@ lint: $(VENV)/.installed
 	$(VENV_PY) -m ruff format --check .
 	$(VENV_PY) -m mypy
 
-# The deploy tests run the real SAM CLI and AWS CLI (tests/deploy), so make test installs them too.
-test: lint $(TOOLS_VENV)/.installed
-	$(VENV_PY) -m pytest $(PYTEST_ARGS)
+# The deploy tests run the real SAM CLI and AWS CLI (tests/deploy), so make test installs them too;
+# both venvs are made at once. The tests run on every core (TEST_WORKERS=1: one process).
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
+test: venvs
+	$(MAKE) --no-print-directory lint
+	$(VENV_PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
+# The inner loop: every test but the end-to-end ones (marked slow: archive builds, the real SAM CLI,
+# make serve as a subprocess), which make test runs.
+test-fast: $(VENV)/.installed
+	@echo "make test-fast: leaving out the end-to-end tests (marked slow: they build archives, run the SAM CLI and make serve); make test runs them"
+	$(VENV_PY) -m pytest $(PYTEST_PARALLEL) -m "not slow" $(PYTEST_ARGS)
+
+.PHONY: venvs test-fast
+venvs:
+	@$(MAKE) --no-print-directory -j2 $(VENV)/.installed $(TOOLS_VENV)/.installed
 
 # The AWS SAM CLI and the AWS CLI, every version pinned, in a venv of their own (their dependencies
 # would clash with the dev tools'). Rebuilt only when requirements-tools.txt changes.
 $(TOOLS_VENV)/.installed: requirements-tools.txt
 	$(NEED_DEV_PYTHON)
 	$(DEV_PYTHON) -m venv $(TOOLS_VENV)
-	$(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(TOOLS_VENV)/bin/python -m pip install --quiet -r requirements-tools.txt
+	@$(call install_into,$(TOOLS_VENV),requirements-tools.txt)
 	@touch $@
 
 tools: $(TOOLS_VENV)/.installed

@@ -1,4 +1,4 @@
-"""The archive of the project as it is (built once per session) and the target Python."""
+"""The archive of the project as it is (built once per test run) and the target Python."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from support.archive import TARGET, Built, build
+from support.archive import TARGET, Built, built_once
 
 from tools.lambda_zip.target import Interpreter, find_python
 
@@ -18,7 +18,7 @@ def target_python() -> Interpreter | None:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return build(tmp_path_factory.mktemp("zip"))
+    return built_once(tmp_path_factory, "project")
 
 
 @pytest.fixture

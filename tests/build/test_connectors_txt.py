@@ -26,7 +26,8 @@ from support.sample_connectors import CONNECTOR_PIPPED_PROJECT
 
 from tools.lambda_zip.target import Interpreter
 
-pytestmark = pytest.mark.slow
+# Its tests share one archive (the module fixture): on one pytest-xdist worker, built once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("connectors_txt")]
 
 SDK_SOURCE = PROJECT_ROOT / "sdk" / "spiffworkflow_connector_command" / "command_interface.py"
 
@@ -121,6 +122,13 @@ def test_our_sdk_goes_in_because_connectors_declare_it_by_git(published: Publish
     assert "connector-pg declares it" in sdk
     with_sdk = published.built.names()
     assert "spiffworkflow_connector_command/command_interface.py" in with_sdk
+
+
+def test_every_published_shape_is_in_the_manifest_checked_against_live_discovery(
+    published: Published,
+) -> None:
+    # The build refuses a manifest that does not answer as live discovery does in the archive.
+    assert published.built.summary("manifest").startswith("build ")
 
 
 def test_the_summary_states_every_substitution_and_sdist(published: Published) -> None:

@@ -16,6 +16,8 @@ from support.lambda_events import make_event
 
 from tools.lambda_zip.target import Interpreter
 
+pytestmark = pytest.mark.slow
+
 
 def connector_modules(result: dict[str, object]) -> set[str]:
     modules = result["modules"]

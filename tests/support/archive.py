@@ -87,6 +87,27 @@ def build(
     return Built(workdir / "dist" / runtime.archive_name, done.stdout, done.stderr)
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, *options: str) -> Built:
+    """One build per test run, whatever the number of pytest-xdist workers: the first worker to ask
+    builds, the others wait for it and read the same archive (tests only read it or unpack it)."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / f"built-{name}"
+    with open(shared / f"built-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        record = folder / "built.json"
+        if record.exists():
+            found = json.loads(record.read_text())
+            return Built(Path(found["archive"]), found["stdout"], found["stderr"])
+        made = build(folder, *options)
+        record.write_text(
+            json.dumps({"archive": str(made.archive), "stdout": made.stdout, "stderr": made.stderr})
+        )
+        return made
+
+
 def require(python: Interpreter | None) -> Interpreter:
     if python is None:
         pytest.skip(
