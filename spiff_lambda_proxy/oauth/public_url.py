@@ -18,7 +18,7 @@ from ..settings import Settings
 from .pages import FlowError
 from .settings import PUBLIC_URL
 
-_HOST = re.compile(r"^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:[0-9]{1,5})?$")
+_HOST = re.compile(r"([a-z0-9.-]+|\[[0-9a-f:.]+\])(:[0-9]{1,5})?")
 
 
 def callback_url(request: Request, settings: Settings, public_url: str | None, auth_id: str) -> str:
@@ -38,7 +38,7 @@ def base_url(request: Request, settings: Settings, public_url: str | None) -> st
         scheme = "http" if forwarded.split(",")[0].strip().lower() == "http" else "https"
         host = request.domain or request.headers.get("Host", "")
     host = host.strip().lower()
-    if not _HOST.match(host):
+    if not _HOST.fullmatch(host):
         raise FlowError(
             500,
             "configuration_error",

@@ -110,7 +110,9 @@ def test_an_auth_that_cannot_sign_in_gets_a_page_saying_why(
 
 
 def test_an_unknown_plugin_is_404(deployment: FakeProvider) -> None:
-    refused(start(LambdaBrowser("http-api"), "OAuth", plugin="nosuchplugin"), 404, "nosuchplugin/OAuth")
+    answer = start(LambdaBrowser("http-api"), "OAuth", plugin="nosuchplugin")
+    refused(answer, 404, "auth_not_found")
+    assert "nosuchplugin" not in answer.text  # the link's words stay off the proxy's pages
 
 
 def test_a_start_without_redirect_url_or_with_two_is_a_400(deployment: FakeProvider) -> None:
