@@ -91,7 +91,7 @@ def _cannot_listen(host: str, port: int, error: OSError) -> str:
 
 def _run_server(listener: socket.socket, args: argparse.Namespace) -> int:
     handler, registry = _load()
-    server = LocalServer(listener, handler, args.timeout)
+    server = LocalServer(listener, handler, args.timeout, args.host)
     if registry is None:
         print(f"Serving on {server.url}, but the proxy failed to load (see above); save a fix to reload.")
     else:
