@@ -4,7 +4,8 @@
 #   make serve  run the handler locally on http://127.0.0.1:$(PORT), reloading on changes
 #   make deploy build the zip and deploy it: SAM (template.yaml), or FUNCTION=name to update
 #               an existing function; DRY_RUN=1 prints the commands (docs/deploy.md)
-#   make tools  the pinned AWS SAM CLI and AWS CLI in .venv-tools/ (make deploy uses them)
+#   make tools  the pinned AWS SAM CLI and AWS CLI in .venv-tools/ (make deploy uses them), and Chromium
+#   make browser  a headless Chromium for the browser test (Debian's package, with apt-get)
 #   make docs   regenerate docs/configuration.md from the code
 #   make lint   ruff + mypy only
 
@@ -28,7 +29,7 @@ ARCH = x86_64
 BUNDLE_BOTO3 ?= 0
 PRECOMPILE ?= 1
 
-.PHONY: test lint serve zip deploy docs clean tools
+.PHONY: test lint serve zip deploy docs clean tools browser browser-started
 
 # The venvs of make test need Python 3.11 or newer: the test tools pinned in requirements-dev.txt
 # and requirements-tools.txt (schemathesis, hypothesis, the SAM CLI's dependencies) dropped 3.10.
@@ -54,8 +55,19 @@ lint: $(VENV)/.installed
 	$(VENV_PY) -m mypy
 
 # The deploy tests run the real SAM CLI and AWS CLI (tests/deploy), so make test installs them too.
-test: lint $(TOOLS_VENV)/.installed
+# The browser test needs Chromium: its install starts first, in the background, while the linters
+# and the other tests run; that test waits for it, or says why it is skipped (BROWSER=0: no install).
+test: browser-started lint $(TOOLS_VENV)/.installed
 	$(VENV_PY) -m pytest $(PYTEST_ARGS)
+
+BROWSER ?= 1
+browser-started:
+	@if [ "$(BROWSER)" = 0 ]; then echo "make test: BROWSER=0: no Chromium is installed for the browser test"; \
+	else $(PYTHON) -m tools.chromium start; fi
+
+# Debian's chromium with apt-get, as root or with sudo -n, unless a Chromium is on PATH (tools/chromium.py).
+browser:
+	@$(PYTHON) -m tools.chromium install
 
 # The AWS SAM CLI and the AWS CLI, every version pinned, in a venv of their own (their dependencies
 # would clash with the dev tools'). Rebuilt only when requirements-tools.txt changes.
@@ -66,7 +78,7 @@ $(TOOLS_VENV)/.installed: requirements-tools.txt
 	$(TOOLS_VENV)/bin/python -m pip install --quiet -r requirements-tools.txt
 	@touch $@
 
-tools: $(TOOLS_VENV)/.installed
+tools: $(TOOLS_VENV)/.installed browser
 	@echo "sam and aws are in $(TOOLS_VENV)/bin; make deploy uses them"
 
 serve: $(VENV)/.installed
