@@ -165,17 +165,19 @@ SETTINGS: tuple[Setting, ...] = (
         "SPIFFARENA_CALLBACK_API_KEY",
         "(unset)",
         "API key of a SpiffArena service account, sent as the `SpiffWorkflow-Api-Key` header with every "
-        "callback. SpiffArena's callback route requires it.",
+        "callback. SpiffArena's callback route requires it. Needs `SPIFFARENA_CALLBACK_ORIGINS`: "
+        "without it, background runs answer 500 `configuration_error` saying so.",
     ),
     Setting(
         "SPIFFARENA_CALLBACK_ORIGINS",
         "(unset)",
-        "Comma-separated origins (`https://spiff.example.com`) callbacks may go to. Unset, any origin is "
-        "accepted when an API key authenticates the caller; with neither set, background "
-        "runs are refused while `SPIFFARENA_CALLBACK_API_KEY` is set, so no caller can have the key sent "
-        "to a URL of its choosing. Either way callbacks obey the http connector's destination rules "
-        "(`HTTP_CONNECTOR_ALLOWED_HOSTS`, `HTTP_CONNECTOR_DENIED_HOSTS`): a SpiffArena on loopback needs "
-        "its host allowed there.",
+        "Comma-separated origins (`https://spiff.example.com`: the scheme, host and port of SpiffArena's "
+        "`SPIFFWORKFLOW_BACKEND_URL`) callbacks may go to; others are refused with 400 "
+        "`callback_url_not_allowed`. Required while `SPIFFARENA_CALLBACK_API_KEY` is set (background runs "
+        "answer 500 `configuration_error` until it is), so nobody, not even a caller holding the proxy's "
+        "API key, can have SpiffArena's key sent to a URL of its choosing. Callbacks also obey the http "
+        "connector's destination rules (`HTTP_CONNECTOR_ALLOWED_HOSTS`, `HTTP_CONNECTOR_DENIED_HOSTS`): a "
+        "SpiffArena on loopback needs its host allowed there.",
     ),
     Setting(
         "CONNECTOR_PROXY_TASK_MAX_AGE_SECONDS",
