@@ -221,3 +221,13 @@ def test_a_host_names_this_machine_when(listening_on: str, host: str, allowed: b
     settings: Any = Settings.from_environ({})
     refusal = browser_guard.refusal("GET", {"Host": host}, listening_on, settings)
     assert (refusal is None) is allowed
+
+
+def test_make_serve_warns_when_every_origin_is_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from spiff_lambda_proxy.registry import registry
+    from tools.local import banner
+
+    monkeypatch.setenv("CONNECTOR_PROXY_CORS_ORIGINS", "*")
+    lines = banner.banner("http://127.0.0.1:7004", "127.0.0.1", registry(), 30, reload=False)
+    warning = "CONNECTOR_PROXY_CORS_ORIGINS=* lets any web page you open run commands"
+    assert any(warning in line for line in lines)
