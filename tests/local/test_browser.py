@@ -14,18 +14,16 @@ that in the background).
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from support import browser as support
 from support.browser import chromium, dump_dom
-from support.local_server import serving
+from support.local_server import Served, local_env
 from support.upstream import Reply, Upstream
 
 from tools import chromium as installer
-from tools.local import server as local
 
 REBINDING_HOST = "rebind.attacker.test"
 
@@ -39,9 +37,7 @@ def browser() -> str:
 
 
 @pytest.fixture
-def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[Upstream]:
-    # Allowed, so a command that got through would really call it.
-    monkeypatch.setenv("HTTP_CONNECTOR_ALLOWED_HOSTS", "127.0.0.1")
+def upstream() -> Iterator[Upstream]:
     server = Upstream()
     for path in ("/by-fetch", "/by-form", "/by-rebinding", "/by-image", "/control"):
         server.script(path, Reply.json({"hit": path}))
@@ -50,8 +46,12 @@ def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[Upstream]:
 
 
 @pytest.fixture
-def served(upstream: Upstream) -> Iterator[str]:
-    yield from serving(local.make_server("127.0.0.1", 0, timeout_seconds=30))
+def served(upstream: Upstream) -> Iterator[Served]:
+    """The real `python -m tools.local serve` (what `make serve` runs), with loopback upstreams allowed,
+    so a command that got through would really call the upstream."""
+    server = Served.module("--reload", "0", env=local_env({"HTTP_CONNECTOR_ALLOWED_HOSTS": "127.0.0.1"}))
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -90,29 +90,26 @@ def attack_page(target: str, upstream: Upstream) -> str:
 </body></html>"""
 
 
+@pytest.mark.slow
 def test_a_web_page_cannot_make_make_serve_run_anything(
-    browser: str,
-    served: str,
-    upstream: Upstream,
-    pages: Upstream,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    browser: str, served: Served, upstream: Upstream, pages: Upstream, tmp_path: Path
 ) -> None:
-    proxy_port = served.rsplit(":", 1)[1]
-    pages.script("/attack.html", Reply(200, attack_page(served, upstream).encode(), "text/html"))
+    url = served.url()
+    proxy_port = url.rsplit(":", 1)[1]
+    pages.script("/attack.html", Reply(200, attack_page(url, upstream).encode(), "text/html"))
     rebinding = attack_page(f"http://{REBINDING_HOST}:{proxy_port}", upstream).replace(
         "/by-fetch", "/by-rebinding"
     )
     pages.script("/rebinding.html", Reply(200, rebinding.encode(), "text/html"))
 
-    with caplog.at_level(logging.WARNING, logger="tools.local"):
-        dom = dump_dom(browser, pages.url("/attack.html").replace("127.0.0.1", "localhost"), tmp_path / "one")
-        rebound = dump_dom(
-            browser,
-            f"http://{REBINDING_HOST}:{pages.port}/rebinding.html",
-            tmp_path / "two",
-            resolver_rules=f"MAP {REBINDING_HOST} 127.0.0.1",
-        )
+    dom = dump_dom(browser, pages.url("/attack.html").replace("127.0.0.1", "localhost"), tmp_path / "one")
+    rebound = dump_dom(
+        browser,
+        f"http://{REBINDING_HOST}:{pages.port}/rebinding.html",
+        tmp_path / "two",
+        resolver_rules=f"MAP {REBINDING_HOST} 127.0.0.1",
+    )
+    output = served.stop()
     # The browser ran both pages, and reached this machine's loopback from them.
     assert "fetch sent" in dom and "control sent" in dom, dom
     assert "control sent" in rebound, rebound
@@ -121,7 +118,7 @@ def test_a_web_page_cannot_make_make_serve_run_anything(
     # because the server refused each attack: the fetch and the form of localhost's page (another
     # site; its image's GET is refused by the proxy itself), and those of the rebinding page (a Host
     # that is not this machine's).
-    refusals = [record.getMessage() for record in caplog.records if record.getMessage().startswith("refused")]
+    refusals = [line for line in output.split("\n") if "tools.local: refused" in line]
     from_localhost = [line for line in refusals if "Host 127.0.0.1" in line]
     from_rebinding = [line for line in refusals if f"Host {REBINDING_HOST}" in line]
     assert len(from_localhost) >= 2 and all("browser_origin_not_allowed" in line for line in from_localhost)
