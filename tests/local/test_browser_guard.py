@@ -19,6 +19,7 @@ from support.local_server import Reply as Answer
 from support.local_server import request, serving
 from support.upstream import Reply, Upstream
 
+from spiff_lambda_proxy.messages import Headers
 from spiff_lambda_proxy.settings import Settings
 from tools.local import browser_guard
 from tools.local import server as local
@@ -219,7 +220,7 @@ def test_the_refusals_are_logged_for_the_developer(served: str, caplog: pytest.L
 )
 def test_a_host_names_this_machine_when(listening_on: str, host: str, allowed: bool) -> None:
     settings: Any = Settings.from_environ({})
-    refusal = browser_guard.refusal("GET", {"Host": host}, listening_on, settings)
+    refusal = browser_guard.refusal("GET", Headers([("Host", host)]), listening_on, settings)
     assert (refusal is None) is allowed
 
 
@@ -231,3 +232,13 @@ def test_make_serve_warns_when_every_origin_is_allowed(monkeypatch: pytest.Monke
     lines = banner.banner("http://127.0.0.1:7004", "127.0.0.1", registry(), 30, reload=False)
     warning = "CONNECTOR_PROXY_CORS_ORIGINS=* lets any web page you open run commands"
     assert any(warning in line for line in lines)
+
+
+def test_a_second_host_header_is_refused(served: str, upstream: Upstream) -> None:
+    port = port_of(served)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            f"GET /v1/liveness HTTP/1.1\r\nHost: localhost:{port}\r\nHost: evil.example\r\n\r\n".encode()
+        )
+        answer = sock.makefile("rb").read()
+    assert answer.startswith(b"HTTP/1.1 421 ") and b"misdirected_request" in answer

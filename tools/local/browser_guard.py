@@ -6,7 +6,7 @@ to 127.0.0.1 (DNS rebinding) even reads the answers. SpiffArena's backend and cu
 `Origin` nor `Sec-Fetch-Site`, and name the server by an address of this machine, so before the
 handler runs, every request is refused that
 
-- names a host that is not this machine's (`Host`): anything but a loopback name (`localhost`,
+- names a host that is not this machine's (`Host`, given once): anything but a loopback name (`localhost`,
   `*.localhost`), an IP address, `host.docker.internal`, the address the server listens on, or a
   name in `CONNECTOR_PROXY_HOST_NAMES` (421);
 - changes state (any method but GET, HEAD and OPTIONS) from a page whose `Origin` is not in
@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Mapping
 from typing import NamedTuple
 
 from spiff_lambda_proxy import cors, host_names
+from spiff_lambda_proxy.messages import Headers
 from spiff_lambda_proxy.settings import Settings
 
 # Methods a browser may send anywhere without changing anything (OPTIONS is judged as a preflight).
@@ -42,10 +42,10 @@ class Refusal(NamedTuple):
     message: str
 
 
-def refusal(method: str, headers: Mapping[str, str], listening_on: str, settings: Settings) -> Refusal | None:
+def refusal(method: str, headers: Headers, listening_on: str, settings: Settings) -> Refusal | None:
     """Why `make serve` must not answer this request, or None when it may."""
-    host = headers.get("Host")
-    if host is not None and not _names_this_machine(host, listening_on, settings.host_names):
+    hosts = headers.get_all("Host")
+    if len(hosts) > 1 or (hosts and not _names_this_machine(hosts[0], listening_on, settings.host_names)):
         return Refusal(
             421,
             "misdirected_request",
