@@ -5,7 +5,8 @@
 #   make serve  run the handler locally on http://127.0.0.1:$(PORT), reloading on changes
 #   make deploy build the zip and deploy it: SAM (template.yaml), or FUNCTION=name to update
 #               an existing function; DRY_RUN=1 prints the commands (docs/deploy.md)
-#   make tools  the pinned AWS SAM CLI and AWS CLI in .venv-tools/ (make deploy uses them)
+#   make tools  the pinned AWS SAM CLI and AWS CLI in .venv-tools/ (make deploy uses them), and Chromium
+#   make browser  a headless Chromium for the browser test (Debian's package, with apt-get)
 #   make docs   regenerate docs/configuration.md from the code
 #   make results background results waiting for SpiffArena: list, REDELIVER=<run id>|all, DROP=<run id>
 #   make lint   ruff + mypy only
@@ -32,7 +33,7 @@ ARCH = x86_64
 BUNDLE_BOTO3 ?= 0
 PRECOMPILE ?= 1
 
-.PHONY: test lint serve zip deploy docs clean tools results
+.PHONY: test lint serve zip deploy docs clean tools results browser browser-started
 
 # The venvs of make test need Python 3.11 or newer: the test tools pinned in requirements-dev.txt
 # and requirements-tools.txt (schemathesis, hypothesis, the SAM CLI's dependencies) dropped 3.10.
@@ -67,23 +68,16 @@ lint: $(VENV)/.installed
 	$(VENV_PY) -m ruff format --check .
 	$(VENV_PY) -m mypy
 
-# The deploy tests run the real SAM CLI and AWS CLI (tests/deploy), so make test installs them too;
-# both venvs are made at once. The tests run on every core (TEST_WORKERS=1: one process).
-TEST_WORKERS ?= auto
-PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
-test: venvs
-	$(MAKE) --no-print-directory lint
-	$(VENV_PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+.PHONY: test lint serve zip deploy docs clean tools results browser browser-started
 
-# The inner loop: every test but the end-to-end ones (marked slow: archive builds, the real SAM CLI,
-# make serve as a subprocess), which make test runs.
-test-fast: $(VENV)/.installed
-	@echo "make test-fast: leaving out the end-to-end tests (marked slow: they build archives, run the SAM CLI and make serve); make test runs them"
-	$(VENV_PY) -m pytest $(PYTEST_PARALLEL) -m "not slow" $(PYTEST_ARGS)
+BROWSER ?= 1
+browser-started:
+	@if [ "$(BROWSER)" = 0 ]; then echo "make test: BROWSER=0: no Chromium is installed for the browser test"; \
+	else $(PYTHON) -m tools.chromium start; fi
 
-.PHONY: venvs test-fast
-venvs:
-	@$(MAKE) --no-print-directory -j2 $(VENV)/.installed $(TOOLS_VENV)/.installed
+# Debian's chromium with apt-get, as root or with sudo -n, unless a Chromium is on PATH (tools/chromium.py).
+browser:
+	@$(PYTHON) -m tools.chromium install
 
 # The AWS SAM CLI and the AWS CLI, every version pinned, in a venv of their own (their dependencies
 # would clash with the dev tools'). Rebuilt only when requirements-tools.txt changes.
@@ -93,7 +87,7 @@ $(TOOLS_VENV)/.installed: requirements-tools.txt
 	@$(call install_into,$(TOOLS_VENV),requirements-tools.txt)
 	@touch $@
 
-tools: $(TOOLS_VENV)/.installed
+tools: $(TOOLS_VENV)/.installed browser
 	@echo "sam and aws are in $(TOOLS_VENV)/bin; make deploy uses them"
 
 serve: $(VENV)/.installed

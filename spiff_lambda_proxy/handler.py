@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from . import answer_size, cors, logs
+from . import answer_size, cors, log_escaping, logs
 from .background import event as run_event
 from .budget import LambdaContext
 from .envelope import error_envelope, error_response
@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 def handle(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     started = time.perf_counter()
     lambda_request_id = context.aws_request_id if context is not None else ""
+    log_escaping.install()  # also on handlers set up after the import (make serve's, a test's)
     if run_event.is_run_event(event):
         # A background run this function handed to itself, not an HTTP request. It is the one
         # path that may raise: a result SpiffArena never got must count as a failed invocation.

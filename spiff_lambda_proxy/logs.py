@@ -8,7 +8,8 @@ never read back out of the answer's body; the handler calls `log_request` once a
 With Lambda's JSON log format (`AWS_LAMBDA_LOG_FORMAT=JSON`) the runtime's formatter turns the
 record's attributes into fields of one JSON object (`route`, `command`, `status`, `error_code`, ...,
 next to its own `requestId`); in the text format the message carries the same facts on one line.
-Never headers, bodies, parameters or keys.
+Never headers, bodies, parameters or keys. Whatever a caller or an upstream put in a value shows
+escaped, on one line, in every format (`log_escaping`, installed from here).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from . import metrics
+from . import log_escaping, metrics
 from .messages import Request, Response
 
 logger = logging.getLogger("spiff_lambda_proxy")
+# Lambda's runtime has set up its handlers before the function's code is imported.
+log_escaping.install()
 
 # Lambda runs one request at a time per process; `make serve` answers requests on threads.
 _current = threading.local()
@@ -114,7 +117,10 @@ def log_request(
 
 
 def _clean(text: str, limit: int) -> str:
-    """One line, of bounded length, whatever a caller or an upstream put in it."""
+    """One field of the text line, of bounded length: no space can start a forged `name=value`
+    (control characters are escaped with the whole record, by `log_escaping`)."""
     if not text.isprintable() or " " in text:
-        text = "".join(char if char.isprintable() and char != " " else "_" for char in text)
+        import unicodedata  # only for text that needs it
+
+        text = "".join("_" if unicodedata.category(char) == "Zs" else char for char in text)
     return text[:limit]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import logs, runner
+from . import cors, logs, runner
 from .background import start as background
 from .budget import deadline
 from .envelope import result_response
@@ -89,6 +89,7 @@ def diagnostics(request: Request, call: Call) -> Response:
 
 @router.route("/v1/do/{plugin}/{command}", ("GET", "POST"), protected=True)
 def do_command(request: Request, call: Call) -> Response:
+    cors.check_command_caller(request, call.settings.cors_origins)
     invocation = runner.prepare(
         call.registry, call.path_params["plugin"], call.path_params["command"], request
     )

@@ -61,8 +61,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CONNECTOR_PROXY_CORS_ORIGINS",
         "(unset: no CORS)",
-        "Comma-separated origins allowed to call the proxy from a browser, or `*`. "
-        "Preflight `OPTIONS` requests are answered and CORS headers added for these origins only.",
+        "Comma-separated origins allowed to call the proxy from a browser (`https://app.example.com`), or "
+        "`*`. Preflight `OPTIONS` requests are answered and CORS headers added for these origins only, "
+        "and a browser's request to run a command (`Origin`, or `Sec-Fetch-Site` naming another site) "
+        "from any other page is refused with 403 `browser_origin_not_allowed`; `make serve` refuses "
+        "every other state-changing request and preflight from them too. SpiffArena's backend sends no "
+        "`Origin`: leave it unset unless a page of your own calls the proxy.",
     ),
     Setting(
         "CONNECTOR_PROXY_BASE_PATH",
@@ -125,8 +129,20 @@ SETTINGS: tuple[Setting, ...] = (
         "The proxy's public base URL, the one SpiffArena's `SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_URL` "
         "names (e.g. `https://proxy.example.com/connectors`). OAuth sign-ins give the provider "
         "`<this>/v1/auth/<plugin>/<auth>/callback` as their `redirect_uri`. Unset, it is computed from "
-        "the request (domain, stage, base path): right for Function URLs, API Gateway and load "
-        "balancers; set it behind CloudFront or another proxy that changes the host or the path.",
+        "the request: the domain the front door reports (Function URLs, API Gateway), with its stage and "
+        "base path; never from a `Host` header the client wrote, so behind a load balancer, which "
+        "reports none, a sign-in needs this or `CONNECTOR_PROXY_HOST_NAMES`. Set it behind CloudFront or "
+        "another proxy that changes the host or the path.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_HOST_NAMES",
+        "(unset: none)",
+        "Comma-separated host names clients reach the proxy by where only the client's `Host` header "
+        "says so (`proxy.example.com`; compared without the port, any case). Behind an Application Load "
+        "Balancer, a sign-in builds its `redirect_uri` from a `Host` among these (others are refused with "
+        "421), so no client can have the provider send the code elsewhere. `make serve` answers a `Host` "
+        "among these too, besides loopback names, IP addresses, `host.docker.internal` and the address "
+        "it listens on, and refuses any other (a web page reaching it through DNS rebinding).",
     ),
     # Background runs of long-running service tasks (docs/long-running.md).
     Setting(
@@ -149,17 +165,19 @@ SETTINGS: tuple[Setting, ...] = (
         "SPIFFARENA_CALLBACK_API_KEY",
         "(unset)",
         "API key of a SpiffArena service account, sent as the `SpiffWorkflow-Api-Key` header with every "
-        "callback. SpiffArena's callback route requires it.",
+        "callback. SpiffArena's callback route requires it. Needs `SPIFFARENA_CALLBACK_ORIGINS`: "
+        "without it, background runs answer 500 `configuration_error` saying so.",
     ),
     Setting(
         "SPIFFARENA_CALLBACK_ORIGINS",
         "(unset)",
-        "Comma-separated origins (`https://spiff.example.com`) callbacks may go to. Unset, any origin is "
-        "accepted when an API key authenticates the caller; with neither set, background "
-        "runs are refused while `SPIFFARENA_CALLBACK_API_KEY` is set, so no caller can have the key sent "
-        "to a URL of its choosing. Either way callbacks obey the http connector's destination rules "
-        "(`HTTP_CONNECTOR_ALLOWED_HOSTS`, `HTTP_CONNECTOR_DENIED_HOSTS`): a SpiffArena on loopback needs "
-        "its host allowed there.",
+        "Comma-separated origins (`https://spiff.example.com`: the scheme, host and port of SpiffArena's "
+        "`SPIFFWORKFLOW_BACKEND_URL`) callbacks may go to; others are refused with 400 "
+        "`callback_url_not_allowed`. Required while `SPIFFARENA_CALLBACK_API_KEY` is set (background runs "
+        "answer 500 `configuration_error` until it is), so nobody, not even a caller holding the proxy's "
+        "API key, can have SpiffArena's key sent to a URL of its choosing. Callbacks also obey the http "
+        "connector's destination rules (`HTTP_CONNECTOR_ALLOWED_HOSTS`, `HTTP_CONNECTOR_DENIED_HOSTS`): a "
+        "SpiffArena on loopback needs its host allowed there.",
     ),
     Setting(
         "CONNECTOR_PROXY_TASK_MAX_AGE_SECONDS",
@@ -307,6 +325,7 @@ class Settings(NamedTuple):
     api_key_secret: str | None
     api_key_secret_ttl: float
     cors_origins: tuple[str, ...]
+    host_names: frozenset[str]
     base_path: str
     max_body_bytes: int
     sync_timeout: float
@@ -325,6 +344,9 @@ class Settings(NamedTuple):
             api_key_secret=env.get("CONNECTOR_PROXY_API_KEY_SECRET"),
             api_key_secret_ttl=number(env, "CONNECTOR_PROXY_API_KEY_SECRET_TTL_SECONDS"),
             cors_origins=env_list(env.get("CONNECTOR_PROXY_CORS_ORIGINS")),
+            host_names=frozenset(
+                name.lower().rstrip(".") for name in env_list(env.get("CONNECTOR_PROXY_HOST_NAMES"))
+            ),
             base_path="/" + (text(env, "CONNECTOR_PROXY_BASE_PATH") or "").strip("/"),
             max_body_bytes=whole_number(env, "CONNECTOR_PROXY_MAX_BODY_BYTES"),
             sync_timeout=number(env, "CONNECTOR_PROXY_SYNC_TIMEOUT_SECONDS"),

@@ -25,7 +25,7 @@ _NAT64_PLACEMENTS = (
     ((96, 32),),
 )
 
-_HOST_LABEL = re.compile(r"^[a-z0-9_-]{1,63}$", re.I)
+_HOST_LABEL = re.compile(r"[a-z0-9_-]{1,63}", re.I)
 _MAX_HOST_LENGTH = 253
 
 

@@ -68,7 +68,7 @@ DENIED_HOSTS = "HTTP_CONNECTOR_DENIED_HOSTS"
 RUNTIME_API = "AWS_LAMBDA_RUNTIME_API"
 # Every setting `Policy.from_settings` reads.
 POLICY_SETTINGS = (ALLOWED_HOSTS, DENIED_HOSTS, RUNTIME_API)
-_NAME_PATTERN = re.compile(r"^[a-z0-9*_.-]+$")
+_NAME_PATTERN = re.compile(r"[a-z0-9*_.-]+")
 
 
 class OutboundError(Exception):
@@ -151,7 +151,7 @@ class HostList(NamedTuple):
 
 
 # IPv4 in the forms the C library also accepts (127.1, 0x7f.0.0.1, 2130706433), with a prefix.
-_LOOSE_IPV4 = re.compile(r"^((?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3})(/[0-9]+)?$", re.I)
+_LOOSE_IPV4 = re.compile(r"((?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3})(/[0-9]+)?", re.I)
 
 
 def _network(entry: str) -> IPNetwork:

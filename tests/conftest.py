@@ -99,3 +99,14 @@ def extra_connectors(tmp_path: Path) -> Iterator[AddConnectors]:
         if module_file.startswith(tuple(added)):
             del sys.modules[name]
     rediscover()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say it at the end when the real-browser test did not run (its reason is also in -ra's list)."""
+    for report in terminalreporter.stats.get("skipped", []):
+        if "tests/local/test_browser.py" in getattr(report, "nodeid", ""):
+            longrepr = getattr(report, "longrepr", None)
+            reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+            terminalreporter.write_sep("-", "the real-browser test of make serve did NOT run", yellow=True)
+            terminalreporter.write_line(str(reason).removeprefix("Skipped: "))
+            return

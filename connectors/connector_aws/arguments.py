@@ -6,12 +6,16 @@ argument, so a bad parameter answers 400 instead of a stack trace.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from .errors import InvalidArgument
 
 _TRUE = ("true", "yes", "1", "on")
+# Every AWS region's name: a partition's prefix (us, eu, cn, us-gov, us-isob, eusc-de, ...), a
+# direction or place, a number. Checked before a client is made: each region's client costs memory.
+_REGION = re.compile(r"[a-z]{2,4}(-[a-z]+){1,3}-[0-9]{1,2}")
 _FALSE = ("false", "no", "0", "off", "")
 
 
@@ -28,6 +32,15 @@ def optional_text(name: str, value: Any) -> str | None:
     if value is None or value == "":
         return None
     return text(name, value)
+
+
+def region(name: str, value: Any) -> str | None:
+    """An AWS region's name (`us-east-1`, `eu-central-2`, `us-gov-west-1`), or None for the default."""
+    given = optional_text(name, value)
+    if given is not None and not _REGION.fullmatch(given):
+        shown = given if len(given) <= 40 and given.isprintable() else f"{given[:40]!r}..."
+        raise InvalidArgument(name, f"must be an AWS region such as us-east-1 or eu-central-2, not {shown}.")
+    return given
 
 
 def integer(name: str, value: Any, default: int, low: int, high: int) -> int:

@@ -55,6 +55,6 @@ class AwsCommand:
         )
 
     def _region(self) -> str | None:
-        from .arguments import optional_text
+        from .arguments import region
 
-        return optional_text("region", self.region)
+        return region("region", self.region)

@@ -9,9 +9,10 @@
   the caller stops listening.
 
 Clients are cached per (service, region, endpoint, time profile) for warm
-invocations; the cache is dropped whenever the AWS_* environment changes
-(credentials, profile, endpoints), so nobody gets a client built for another
-setting.
+invocations, the `CLIENTS` used last (a region is the caller's to name, and each
+client costs about 0.2 MB); the cache is dropped whenever the AWS_* environment
+changes (credentials, profile, endpoints), so nobody gets a client built for
+another setting.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from .errors import Timeout
+from .lru import LruCache
 
 DEADLINE_KEY = "CONNECTOR_PROXY_DEADLINE"
 # Kept back from the deadline for turning the answer into an envelope.
@@ -94,10 +96,12 @@ def _deadline(config: Mapping[str, Any]) -> float | None:
         return None
 
 
+# Enough for every service in a couple of regions at the few time profiles a deployment meets.
+CLIENTS = 32
 _ClientKey = tuple[str, "str | None", "str | None", TimeProfile]
 _environment: tuple[tuple[str, str], ...] | None = None
 _session: Any = None
-_clients: dict[_ClientKey, Any] = {}
+_clients: LruCache[_ClientKey, Any] = LruCache(CLIENTS)
 
 
 def _aws_environment() -> tuple[tuple[str, str], ...]:
@@ -115,7 +119,7 @@ def _cached_client(service: str, region: str | None, endpoint: str | None, profi
     key: _ClientKey = (service, region, endpoint, profile)
     client = _clients.get(key)
     if client is None:
-        client = _clients[key] = _new_client(service, region, endpoint, profile)
+        client = _clients.put(key, _new_client(service, region, endpoint, profile))
     return client
 
 

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from .errors import InvalidArgument
 from .jsonsafe import jsonable
+from .lru import LruCache
 
 
 def to_dynamo(argument: str, value: Any) -> Any:
@@ -73,7 +74,8 @@ class KeySchema(NamedTuple):
 
 
 _SchemaKey = tuple[str, str, str, "str | None"]
-_schemas: dict[_SchemaKey, KeySchema] = {}
+# Table and index names are the caller's: the key schemas of the ones used last.
+_schemas: LruCache[_SchemaKey, KeySchema] = LruCache(64)
 
 
 def _schema_key(client: Any, table_name: str, index_name: str | None) -> _SchemaKey:
@@ -99,15 +101,13 @@ def key_schema(client: Any, table_name: str, index_name: str | None = None) -> K
         attribute["AttributeName"]: attribute["AttributeType"] for attribute in table["AttributeDefinitions"]
     }
     parts = {part["KeyType"]: KeyPart(part["AttributeName"], types[part["AttributeName"]]) for part in schema}
-    result = KeySchema(parts["HASH"], parts.get("RANGE"))
-    _schemas[cache_key] = result
-    return result
+    return _schemas.put(cache_key, KeySchema(parts["HASH"], parts.get("RANGE")))
 
 
 def forget_schema(client: Any, table_name: str) -> None:
     """Drop a cached schema (the table may have been deleted and created again)."""
-    for key in [key for key in _schemas if key[:3] == _schema_key(client, table_name, None)[:3]]:
-        del _schemas[key]
+    table = _schema_key(client, table_name, None)[:3]
+    _schemas.discard(lambda key: key[:3] == table)
 
 
 def clear_schemas() -> None:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from .errors import InvalidArgument
+from .lru import LruCache
 
 
 def message_body(argument: str, value: Any) -> str:
@@ -43,7 +44,8 @@ def message_attributes(argument: str, value: Any) -> dict[str, Any] | None:
     return attributes
 
 
-_queue_urls: dict[tuple[str, str, str], str] = {}
+# Queue names are the caller's: the URLs of the ones used last.
+_queue_urls: LruCache[tuple[str, str, str], str] = LruCache(256)
 
 
 def queue_url(client: Any, queue: str) -> str:
@@ -53,13 +55,12 @@ def queue_url(client: Any, queue: str) -> str:
     key = (str(client.meta.region_name), str(client.meta.endpoint_url), queue)
     url = _queue_urls.get(key)
     if url is None:
-        url = _queue_urls[key] = str(client.get_queue_url(QueueName=queue)["QueueUrl"])
+        url = _queue_urls.put(key, str(client.get_queue_url(QueueName=queue)["QueueUrl"]))
     return url
 
 
 def forget_queue(queue: str) -> None:
-    for key in [key for key in _queue_urls if key[2] == queue]:
-        del _queue_urls[key]
+    _queue_urls.discard(lambda key: key[2] == queue)
 
 
 def forget_queues() -> None:

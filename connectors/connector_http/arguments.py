@@ -24,7 +24,7 @@ _SCALARS = (str, int, float, bool)
 # What a URL must not hold unencoded: whitespace (Unicode's too) and control characters.
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 # RFC 9110's token: what a header name may consist of.
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_NAME_START = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{0,40}")
 # The userinfo of a URL too broken to parse ("user:pa/ss@host"), so it is masked anyway.
 _RAW_USERINFO = re.compile(r"^[a-z][a-z0-9+.-]*://([^@]*)@", re.I)

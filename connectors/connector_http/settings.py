@@ -8,6 +8,7 @@ is the environment) and in the Flask reference proxy (whose config is not).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -93,20 +94,17 @@ class HttpSettings(NamedTuple):
     def from_config(cls, config: Any) -> HttpSettings:
         """The settings `config` (else the environment) gives, parsed once per distinct set of values:
         read on every call, since a host may change its config, but not parsed again for each."""
-        raw = tuple(read_setting(config, name) for name in _READ)
-        parsed = _parsed.get(raw)
-        if parsed is None:
-            parsed = _parse(dict(zip(_READ, raw, strict=True)))
-            if len(_parsed) >= _MAX_PARSED:
-                _parsed.clear()
-            _parsed[raw] = parsed
-        return parsed
+        return _parsed(tuple(read_setting(config, name) for name in _READ))
 
 
 # Everything HttpSettings is made of: its own settings and the destination policy's.
 _READ = (*(setting.name for setting in SETTINGS), *POLICY_SETTINGS)
-_MAX_PARSED = 16
-_parsed: dict[tuple[str | None, ...], HttpSettings] = {}
+
+
+# The sets of values used last (a host may keep several); a set that does not parse is not kept.
+@functools.lru_cache(maxsize=16)
+def _parsed(raw: tuple[str | None, ...]) -> HttpSettings:
+    return _parse(dict(zip(_READ, raw, strict=True)))
 
 
 def _parse(values: Mapping[str, str | None]) -> HttpSettings:

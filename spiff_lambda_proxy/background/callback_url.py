@@ -2,12 +2,13 @@
 
 The callback URL comes from the request, and the result (with SpiffArena's API
 key) goes wherever it points. So it must be an http(s) URL; within
-`SPIFFARENA_CALLBACK_ORIGINS` when that is set; never a URL any caller chose
-while the key would travel with it; and a destination the deployment's outbound
-policy allows (`spiff_outbound`: `HTTP_CONNECTOR_ALLOWED_HOSTS` / `_DENIED_HOSTS`,
-never the Lambda Runtime API), the same rules the http connector obeys. Before
-the 202 the host is resolved and judged by the addresses it has now; delivery
-judges them again when it connects, since a DNS answer may change in between.
+`SPIFFARENA_CALLBACK_ORIGINS`, which must be set whenever `SPIFFARENA_CALLBACK_API_KEY`
+is (even a caller holding the proxy's own API key may not have SpiffArena's sent
+elsewhere); and a destination the deployment's outbound policy allows
+(`spiff_outbound`: `HTTP_CONNECTOR_ALLOWED_HOSTS` / `_DENIED_HOSTS`, never the
+Lambda Runtime API), the same rules the http connector obeys. Before the 202 the
+host is resolved and judged by the addresses it has now; delivery judges them
+again when it connects, since a DNS answer may change in between.
 """
 
 from __future__ import annotations
@@ -32,23 +33,27 @@ def check(
     *,
     resolve: bool = True,
 ) -> None:
-    """Raise unless the result (and the SpiffArena API key) may be sent to `url`."""
+    """Raise unless the result (and the SpiffArena API key) may be sent to `url`.
+
+    `proxy_settings` is not consulted any more: the proxy's own API key no longer stands in for
+    `SPIFFARENA_CALLBACK_ORIGINS` (whoever holds it could have SpiffArena's key sent anywhere).
+    """
+    if settings.callback_api_key and not settings.callback_origins:
+        raise ConfigurationError(
+            "SPIFFARENA_CALLBACK_API_KEY is set, and background runs send it with their result to the "
+            "callback URL in the request, so the proxy must know where SpiffArena is: set "
+            "SPIFFARENA_CALLBACK_ORIGINS to its backend's origin (the scheme, host and port of "
+            "SPIFFWORKFLOW_BACKEND_URL, e.g. https://spiff.example.com)."
+        )
     origin = _origin(url)
     if origin is None:
         raise BadRequest("spiff__callback_url must be an http(s) URL.", error_code=INVALID)
-    if settings.callback_origins:
-        if origin not in {_origin(allowed) for allowed in settings.callback_origins}:
-            raise BadRequest(
-                f"Callbacks may go to {', '.join(settings.callback_origins)} only "
-                f"(SPIFFARENA_CALLBACK_ORIGINS), not to {origin}.",
-                error_code=NOT_ALLOWED,
-            )
-    elif settings.callback_api_key and not proxy_settings.authenticates_callers:
-        # Anyone who can reach the proxy could otherwise have the key sent to their own server.
-        raise ConfigurationError(
-            "Background runs send SPIFFARENA_CALLBACK_API_KEY to the callback URL in the request, and "
-            "this proxy does not authenticate its callers. Set SPIFFARENA_CALLBACK_ORIGINS to SpiffArena's "
-            "backend origin (e.g. https://spiff.example.com), or set CONNECTOR_PROXY_API_KEY."
+    allowed = {_origin(origin) for origin in settings.callback_origins}
+    if settings.callback_origins and origin not in allowed:
+        raise BadRequest(
+            f"Callbacks may go to {', '.join(settings.callback_origins)} only "
+            f"(SPIFFARENA_CALLBACK_ORIGINS), not to {origin}.",
+            error_code=NOT_ALLOWED,
         )
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -109,8 +114,8 @@ def loggable(url: str) -> str:
 
 def _origin(url: str) -> str | None:
     """scheme://host[:port] with the default port left out, or None for what is not an http(s) URL."""
-    if any(ord(char) <= 0x20 or ord(char) == 0x7F for char in url):
-        return None  # whitespace or control characters: nothing SpiffArena builds
+    if " " in url or not url.isprintable():
+        return None  # spaces, control or format characters: nothing SpiffArena builds
     try:
         parts = urlsplit(url)
         port = parts.port

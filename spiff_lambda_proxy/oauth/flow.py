@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,7 +39,28 @@ _COOKIE_PREFIX = "spiff_oauth_"
 _MAX_COOKIE_LENGTH = 4096
 _STATE = "state"
 _BROWSER = "browser"
-_ERROR_CODE = re.compile(r"^[a-z0-9_.-]{1,64}$", re.IGNORECASE)
+# The codes an authorization response's `error` may hold (RFC 6749 section 4.1.2.1, OpenID Connect
+# Core 1.0 section 3.1.2.6), matched whole: the only words of the URL the proxy's pages repeat.
+_AUTHORIZATION_ERRORS = frozenset(
+    {
+        "invalid_request",
+        "unauthorized_client",
+        "access_denied",
+        "unsupported_response_type",
+        "invalid_scope",
+        "server_error",
+        "temporarily_unavailable",
+        "interaction_required",
+        "login_required",
+        "account_selection_required",
+        "consent_required",
+        "invalid_request_uri",
+        "invalid_request_object",
+        "request_not_supported",
+        "request_uri_not_supported",
+        "registration_not_supported",
+    }
+)
 
 
 def start(request: Request, call: Call) -> Response:
@@ -92,11 +112,13 @@ def callback(request: Request, call: Call) -> Response:
             browser["r"], auth_settings.allowed_origins(), auth_settings.origins_setting
         )
     except FlowError as error:
-        # An error code only (access_denied): free text from the URL would let anyone put words
-        # of their choosing on a page of this domain.
-        said = _query(request, "error", strict=False) or ""
-        if _ERROR_CODE.match(said):
+        # A code OAuth defines, or no words at all: anything else from the URL would let anyone put
+        # text of their choosing on a page of this domain.
+        said = _query(request, "error", strict=False)
+        if said in _AUTHORIZATION_ERRORS:
             error.message += f" The provider also said: {said}."
+        elif said:
+            error.message += " The provider also reported an error."
         return _refused(call, "callback", error, cleared)
     try:
         token = _token(request, call, target, browser["u"])
@@ -184,7 +206,8 @@ def _auth(call: Call) -> Target:
     target = call.registry.auth(plugin, name)
     if target is not None:
         return target
-    raise FlowError(404, "auth_not_found", f"No auth {plugin}/{name} here; GET /v1/auths lists them.")
+    # Not the path's words: they are the link's, and this is a page of the proxy's domain.
+    raise FlowError(404, "auth_not_found", "There is no such auth here; GET /v1/auths lists them.")
 
 
 def _policy() -> Policy:

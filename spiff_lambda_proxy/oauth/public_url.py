@@ -1,10 +1,13 @@
 """Our own callback URL, as the browser reaches it: the `redirect_uri` the provider sends the code to.
 
-Computed from the event: the scheme from `X-Forwarded-Proto` (every Lambda front
-door sends it; without it the request came from `make serve`, a plain-http
-server on this machine, named by the Host header), the domain the front door
-reports, and whatever the router strips before routing (an API Gateway stage,
-`CONNECTOR_PROXY_BASE_PATH`). `CONNECTOR_PROXY_PUBLIC_URL` overrides it all.
+Never from a `Host` header a client wrote, or a sign-in started with `Host: evil.example` would have
+the provider send the code there. `CONNECTOR_PROXY_PUBLIC_URL` wins over everything. Otherwise:
+the scheme from `X-Forwarded-Proto`; the domain the front door itself reports (Function URLs and
+API Gateway put it in the event), with whatever the router strips before routing (an API Gateway
+stage, `CONNECTOR_PROXY_BASE_PATH`). A load balancer reports no domain: its `Host` counts only when
+`CONNECTOR_PROXY_HOST_NAMES` lists it. A request without `X-Forwarded-Proto`, which every AWS front
+door sends, came from `make serve`, which lets a `Host` through only when it names this machine or
+one of those names (`tools/local/browser_guard.py`), and supplies its own address when none is sent.
 """
 
 from __future__ import annotations
@@ -12,13 +15,14 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from .. import host_names
 from ..messages import Request
 from ..router import route_path
 from ..settings import Settings
 from .pages import FlowError
-from .settings import PUBLIC_URL
+from .settings import HOST_NAMES, PUBLIC_URL
 
-_HOST = re.compile(r"^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:[0-9]{1,5})?$")
+_HOST = re.compile(r"([a-z0-9.-]+|\[[0-9a-f:.]+\])(:[0-9]{1,5})?")
 
 
 def callback_url(request: Request, settings: Settings, public_url: str | None, auth_id: str) -> str:
@@ -32,13 +36,12 @@ def base_url(request: Request, settings: Settings, public_url: str | None) -> st
         return _configured(public_url)
     forwarded = request.headers.get("X-Forwarded-Proto")
     if forwarded is None:
-        scheme, host = "http", request.headers.get("Host") or request.domain
+        scheme, host = "http", request.headers.get("Host", "")  # make serve's, checked there
     else:
-        # The front door's own report of the domain wins over a header the client wrote.
         scheme = "http" if forwarded.split(",")[0].strip().lower() == "http" else "https"
-        host = request.domain or request.headers.get("Host", "")
+        host = request.domain or _load_balancer_host(request, settings)
     host = host.strip().lower()
-    if not _HOST.match(host):
+    if not _HOST.fullmatch(host):
         raise FlowError(
             500,
             "configuration_error",
@@ -46,6 +49,29 @@ def base_url(request: Request, settings: Settings, public_url: str | None) -> st
             "URL SpiffArena calls it by.",
         )
     return f"{scheme}://{host}{_stripped_prefix(request, settings)}"
+
+
+def _load_balancer_host(request: Request, settings: Settings) -> str:
+    """The `Host` of a request through a load balancer, when it is one the deployment lists."""
+    host = request.headers.get("Host", "")
+    if not settings.host_names:
+        raise FlowError(
+            500,
+            "configuration_error",
+            "Behind a load balancer the request does not say which address the browser used (its Host "
+            f"header is the client's to write). Set {PUBLIC_URL} to the URL SpiffArena calls the proxy by "
+            f"(e.g. https://proxy.example.com), or list the host names it is reached by in {HOST_NAMES}.",
+        )
+    parts = host_names.split(host)
+    if parts is None or parts[0] not in settings.host_names:
+        raise FlowError(
+            421,
+            "misdirected_request",
+            f"This request's Host is not a name this proxy is reached by ({HOST_NAMES}); start the sign-in "
+            "from SpiffArena.",
+        )
+    name, port = parts  # as listed, whatever case or trailing dot the client wrote
+    return f"{name}:{port}" if port else name
 
 
 def _stripped_prefix(request: Request, settings: Settings) -> str:

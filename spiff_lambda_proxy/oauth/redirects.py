@@ -22,7 +22,7 @@ from .pages import FlowError
 MAX_REDIRECT_URL_LENGTH = 2048
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST_NAME = re.compile(
-    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+    r"(?=.{1,253}\Z)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
 )
 
 
@@ -77,7 +77,7 @@ def _host_and_port(authority: str) -> tuple[str, int | None]:
         host, colon, port_text_or_empty = authority.partition(":")
         port_text = port_text_or_empty if colon else None
         host = host.lower()
-        if not _HOST_NAME.match(host):
+        if not _HOST_NAME.fullmatch(host):
             raise NotAnOrigin("its host must be letters, digits, dots and hyphens (xn-- for other scripts)")
     if port_text is None or port_text == "":
         return host, None

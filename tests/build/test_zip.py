@@ -92,7 +92,7 @@ def test_no_build_or_test_leftovers(built: Built) -> None:
         assert not name.endswith(("direct_url.json", ".pyo")), name
         assert "conftest.py" not in name, name
         if name.endswith(".pyc"):
-            assert re.search(r"(^|/)__pycache__/[^/]+\.cpython-313\.pyc$", name), name
+            assert re.search(r"(^|/)__pycache__/[^/]+\.cpython-313\.pyc\Z", name), name
 
 
 def test_licences_of_vendored_packages_are_kept(built: Built) -> None:

@@ -120,6 +120,16 @@ def test_a_public_url_without_a_key_is_refused(choice: dict[str, str]) -> None:
     assert Stack(**choice).broken_rules() == ["NoPublicUrlWithoutApiKey"]
 
 
+def test_a_callback_key_without_the_origins_it_may_go_to_is_refused_at_deploy_time() -> None:
+    assert Stack(SpiffArenaCallbackApiKey="callback-key").broken_rules() == ["CallbackKeyOnlyToSpiffArena"]
+    stack = Stack(
+        SpiffArenaCallbackApiKey="callback-key", SpiffArenaCallbackOrigins="https://spiff.example.com"
+    )
+    assert stack.rules_hold()
+    assert stack.environment["SPIFFARENA_CALLBACK_ORIGINS"] == "https://spiff.example.com"
+    assert Stack(SpiffArenaCallbackOrigins="https://spiff.example.com").rules_hold()  # origins alone: fine
+
+
 def test_a_public_url_without_a_key_needs_the_named_opt_out_and_says_so() -> None:
     stack = Stack(GenerateApiKey="false", AllowPublicUrlWithoutApiKey="true")
     assert stack.rules_hold()

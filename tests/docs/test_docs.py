@@ -26,7 +26,7 @@ SOURCES = [
 ]
 # Names of this project's settings and of the AWS variables the code reads.
 ENV_PREFIXES = ("CONNECTOR_PROXY_", "HTTP_CONNECTOR_", "SPIFFARENA_", "AWS_")
-ENV_NAME = re.compile(r"^(?:CONNECTOR_PROXY|HTTP_CONNECTOR|SPIFFARENA|AWS)_[A-Z0-9_]+$")
+ENV_NAME = re.compile(r"(?:CONNECTOR_PROXY|HTTP_CONNECTOR|SPIFFARENA|AWS)_[A-Z0-9_]+")
 # SpiffArena answers these itself (PROTOCOL.md section 5); docs name them to say so.
 SPIFFARENA_BUILT_INS = {"http/PutRequest", "http/PatchRequest", "http/DeleteRequest", "http/HeadRequest"}
 
@@ -45,13 +45,13 @@ def environment_names(path: Path) -> set[str]:
     }
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in in_f_strings:
-            if ENV_NAME.match(node.value):
+            if ENV_NAME.fullmatch(node.value):
                 names.add(node.value)
         elif isinstance(node, ast.JoinedStr) and node.values:
             # f"AWS_ENDPOINT_URL_{service.upper()}" is documented as AWS_ENDPOINT_URL_<SERVICE>
             head = node.values[0]
             fragment = str(head.value) if isinstance(head, ast.Constant) else ""
-            if ENV_NAME.match(fragment) and fragment.endswith("_"):
+            if ENV_NAME.fullmatch(fragment) and fragment.endswith("_"):
                 names.add(f"{fragment}<")
         elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             function = ast.unparse(node.func)

@@ -102,7 +102,19 @@ def test_make_serve_runs_them_and_never_calls_aws(
         env = local_env({**settings_for(spiffarena), **aws_settings}, python_path=tmp_path)
         venv = Path(sys.executable).parent.parent
         served = Served(
-            ["make", "-s", "-o", f"{venv}/.installed", "serve", f"VENV_PY={sys.executable}", "PORT=0"], env
+            # VENV too, so that the target -o names is the Makefile's own (with a relative .venv, a
+            # checkout whose requirement files are newer than the venv would try to rebuild it).
+            [
+                "make",
+                "-s",
+                "-o",
+                f"{venv}/.installed",
+                "serve",
+                f"VENV={venv}",
+                f"VENV_PY={sys.executable}",
+                "PORT=0",
+            ],
+            env,
         )
         try:
             url = served.url()

@@ -98,6 +98,9 @@ def test_serve_says_what_it_serves_with_secrets_masked(served: Served) -> None:
     # The two hints: a SpiffArena in a container, and upstreams on this machine.
     assert "HOST=0.0.0.0" in output and "HTTP_CONNECTOR_ALLOWED_HOSTS=localhost,127.0.0.1" in output
     assert "never through AWS" in output and "no reload" in output
+    # The callback key without the origins it needs, said before the first background run fails.
+    assert "Hint: background runs also need SPIFFARENA_CALLBACK_ORIGINS" in output
+    assert "CORS_ORIGINS=* lets any web page" not in output
 
 
 def test_serve_names_the_connectors_that_failed_to_load(tmp_path: Path) -> None:

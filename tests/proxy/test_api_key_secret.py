@@ -166,18 +166,26 @@ def test_the_key_never_reaches_logs_or_answers(
     assert "API key read from the Secrets Manager secret" in caplog.text
 
 
-def test_a_stored_key_signs_run_events_and_authenticates_callers(aws: AwsTestBed) -> None:
+def test_a_stored_key_signs_run_events_but_does_not_stand_in_for_the_callback_origins(
+    aws: AwsTestBed,
+) -> None:
     stored = Settings.from_environ({"CONNECTOR_PROXY_API_KEY_SECRET": create_secret(aws, KEY)})
     open_proxy = Settings.from_environ({})
-    # The key signs the run events, and callers count as authenticated: callbacks may go where
-    # SpiffArena says, as with CONNECTOR_PROXY_API_KEY.
     assert signing_secret(stored, {}) == KEY
     assert signing_secret(stored, {"CONNECTOR_PROXY_TASK_SECRET": "own-secret"}) == "own-secret"
-    background_settings = BackgroundSettings.from_environ({"SPIFFARENA_CALLBACK_API_KEY": "callback-key"})
+    # SpiffArena's key goes only where SPIFFARENA_CALLBACK_ORIGINS says, however callers authenticate.
     url = "https://spiff.example.com/v1.0/tasks/1/2/callback"
-    callback_url.check(url, background_settings, stored, Policy(), resolve=False)
-    with pytest.raises(ConfigurationError):
-        callback_url.check(url, background_settings, open_proxy, Policy(), resolve=False)
+    key_only = BackgroundSettings.from_environ({"SPIFFARENA_CALLBACK_API_KEY": "callback-key"})
+    with_origins = BackgroundSettings.from_environ(
+        {
+            "SPIFFARENA_CALLBACK_API_KEY": "callback-key",
+            "SPIFFARENA_CALLBACK_ORIGINS": "https://spiff.example.com",
+        }
+    )
+    for proxy_settings in (stored, open_proxy):
+        with pytest.raises(ConfigurationError, match="SPIFFARENA_CALLBACK_ORIGINS"):
+            callback_url.check(url, key_only, proxy_settings, Policy(), resolve=False)
+        callback_url.check(url, with_origins, proxy_settings, Policy(), resolve=False)
 
 
 def test_boto3_stays_unloaded_without_the_setting() -> None:

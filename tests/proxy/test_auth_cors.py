@@ -165,3 +165,50 @@ def test_without_cors_setting_no_cors_headers_and_options_is_405() -> None:
         headers={"Origin": "https://a.b", "Access-Control-Request-Method": "GET"},
     )
     assert preflight.status == 405
+
+
+# --- a command for a web page: refused on Lambda too (defence in depth) ------------------------------
+
+BROWSER_CALLS = [
+    ("POST", {"Origin": "https://evil.example", "Content-Type": "text/plain"}),
+    ("POST", {"Origin": "null"}),
+    ("POST", {"Sec-Fetch-Site": "cross-site"}),
+    ("GET", {"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "no-cors"}),
+    ("GET", {"Origin": "https://spiff.example.org"}),
+]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize(("method", "headers"), BROWSER_CALLS)
+def test_a_command_is_not_run_for_a_web_page_no_setting_allows(
+    source: str, method: str, headers: dict[str, str], extra_connectors: Callable[[dict[str, str]], Registry]
+) -> None:
+    extra_connectors(CONNECTOR_SAMPLE)
+    answer = invoke(
+        source, method, "/v1/do/sample/Echo", body={"message": "m"}, query={"message": "m"}, headers=headers
+    )
+    assert answer.status == 403
+    assert answer.json["error"]["error_code"] == "browser_origin_not_allowed"
+    assert "CONNECTOR_PROXY_CORS_ORIGINS" in answer.json["error"]["message"]
+
+
+def test_a_page_of_an_allowed_origin_and_every_non_browser_caller_run_commands(
+    monkeypatch: pytest.MonkeyPatch, extra_connectors: Callable[[dict[str, str]], Registry]
+) -> None:
+    extra_connectors(CONNECTOR_SAMPLE)
+    body = {"message": "m"}
+    assert invoke("function-url", "POST", "/v1/do/sample/Echo", body=body).status == 200
+    # The user's own navigation (typed, a bookmark) and a page of the proxy's own origin.
+    for site in ("none", "same-origin"):
+        headers = {"Sec-Fetch-Site": site}
+        answer = invoke("function-url", "GET", "/v1/do/sample/Echo", query={"message": "m"}, headers=headers)
+        assert answer.status == 200
+    monkeypatch.setenv("CONNECTOR_PROXY_CORS_ORIGINS", "https://spiff.example.org")
+    page = {"Origin": "https://spiff.example.org", "Sec-Fetch-Site": "cross-site"}
+    answer = invoke("function-url", "POST", "/v1/do/sample/Echo", body=body, headers=page)
+    assert (
+        answer.status == 200 and answer.headers["access-control-allow-origin"] == "https://spiff.example.org"
+    )
+    monkeypatch.setenv("CONNECTOR_PROXY_CORS_ORIGINS", "*")
+    evil = {"Origin": "https://evil.example"}
+    assert invoke("function-url", "POST", "/v1/do/sample/Echo", body=body, headers=evil).status == 200

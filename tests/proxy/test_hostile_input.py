@@ -157,3 +157,51 @@ def test_an_event_body_holding_a_lone_surrogate_comes_back_escaped(source: str, 
     event["body"] = '{"message": "\ud800"}'  # the event's own JSON carried the escape
     status, body = answer_to(event, source)
     assert (status, body["command_response"]["body"]["echo"]) == (200, "\ud800")
+
+
+# Where the project's own Python lives (not the venvs, the builds or the caches).
+_SOURCE_FOLDERS = ("spiff_lambda_proxy", "spiff_outbound", "connectors", "sdk", "tools", "bench", "tests")
+_RE_CALLS = ("compile", "match", "search", "fullmatch", "sub", "subn", "split", "findall", "finditer")
+
+
+def test_no_pattern_is_anchored_with_a_dollar_that_lets_a_trailing_newline_through() -> None:
+    """`$` also matches before a string's last newline, so `re.match(r"^[a-z_]+$", text)` accepts
+    "access_denied\\n". Whole-string checks use `fullmatch` (or `\\Z`); `$` is only for patterns
+    that read line by line (re.MULTILINE)."""
+    import ast
+    import re
+
+    from support.paths import PROJECT_ROOT
+
+    files = [PROJECT_ROOT / "lambda_function.py"]
+    for folder in _SOURCE_FOLDERS:
+        files += sorted((PROJECT_ROOT / folder).rglob("*.py"))
+    found = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not _is_re_call_with_a_pattern(node):
+                continue
+            assert isinstance(node, ast.Call) and isinstance(node.args[0], ast.Constant)
+            pattern, flags = str(node.args[0].value), ast.unparse(node)
+            if "re.M" in flags or "MULTILINE" in flags:
+                continue
+            # Escapes and character classes hold no anchor.
+            bare = re.sub(r"\[\^?\]?[^\]]*\]", "", re.sub(r"\\.", "", pattern))
+            if "$" in bare:
+                found.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}: {pattern}")
+    assert found == []
+
+
+def _is_re_call_with_a_pattern(node: object) -> bool:
+    import ast
+
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
+        return False
+    called, pattern = node.func, node.args[0]
+    return (
+        isinstance(called.value, ast.Name)
+        and called.value.id == "re"
+        and called.attr in _RE_CALLS
+        and isinstance(pattern, ast.Constant)
+        and isinstance(pattern.value, str)
+    )

@@ -48,6 +48,14 @@ CONNECTOR_LOGGED = {
                 raise KeyError("not there")
 
 
+        class Raise:
+            def __init__(self, text: str):
+                self.text = text
+
+            def execute(self, config, task_data):
+                raise ValueError(f"bad text: {self.text}")
+
+
         class Legacy:
             def execute(self, config, task_data):
                 return {"response": "gone", "status": 410, "mimetype": "text/plain"}
@@ -162,7 +170,50 @@ def test_hostile_input_cannot_break_the_line_or_grow_it() -> None:
         assert frame.message.rstrip("\n").count("\n") == 0
         assert frame.message.count("\t") == 3  # the runtime's own three separators only
     code = re.search(r"error_code=(\S+)", records[0].message)
-    assert code and code.group(1).startswith("Bad_ERROR_forged_line_") and len(code.group(1)) <= 100
+    # Shown escaped, the space that would start a forged field replaced, cut to 100 characters.
+    assert code and code.group(1).startswith("Bad\\nERROR_forged_line\\txxx")
+    assert len(code.group(1)) <= 100 + 2
+    assert "GET /v1/do/logged/Fetch\\n[ERROR]\\tforged -> 404" in records[1].message
+
+
+# What can break or disguise a line: C0 and C1 controls, line and paragraph separators, a bidi override.
+HOSTILE = "a\r\nb\x1b[31mc\x85d\u2028e\u2029f\u202eg\x00h"
+SHOWN = "a\\r\\nb\\x1b[31mc\\x85d\\u2028e\\u2029f\\u202eg\\x00h"
+
+
+@pytest.mark.parametrize("log_format", ["TEXT", "JSON"])
+def test_control_characters_show_escaped_in_both_formats(log_format: str) -> None:
+    with runtime_logging(log_format) as captured:
+        fetch(upstream_status=500, error_code=HOSTILE)
+        (frame,) = request_records(captured.frames())
+    text = frame.message.rstrip("\n")
+    assert not any(char in text for char in "\r\x1b\x85\u2028\u2029\u202e\x00") and "\n" not in text
+    if log_format == "JSON":
+        record = json.loads(text)
+        assert record["error_code"] == SHOWN
+        assert SHOWN in record["message"]
+    else:
+        assert f"error_code={SHOWN} " in text
+
+
+@pytest.mark.parametrize("log_format", ["TEXT", "JSON"])
+def test_an_exceptions_message_is_escaped_and_its_traceback_kept(log_format: str) -> None:
+    with runtime_logging(log_format) as captured:
+        body = {"text": HOSTILE}
+        answer = invoke("function-url", "POST", "/v1/do/logged/Raise", body=body, headers=HEADERS)
+        frames = [frame for frame in captured.frames() if "logged/Raise raised" in frame.message]
+    assert answer.status == 500
+    (frame,) = frames
+    assert not any(char in frame.message for char in "\r\x1b\x85\u2028\u2029\u202e\x00")
+    if log_format == "JSON":
+        record = json.loads(frame.message)
+        assert record["errorType"] == "ValueError"
+        assert record["errorMessage"] == f"bad text: {SHOWN}"
+        assert any("calls.py" in line for line in record["stackTrace"])
+    else:
+        lines = frame.message.rstrip("\n").split("\n")
+        assert lines[1] == "Traceback (most recent call last):"
+        assert lines[-1] == f"ValueError: bad text: {SHOWN}"  # the traceback's own lines, and no more
 
 
 def test_one_record_per_request_whatever_the_route() -> None:

@@ -26,7 +26,7 @@ MAX_DIMENSION_NAME = 250
 MAX_DIMENSION_VALUE = 1024
 MAX_METRIC_NAME = 1024
 MAX_NAMESPACE = 256
-NAMESPACE = re.compile(r"^[a-zA-Z0-9._#:/-]+$")
+NAMESPACE = re.compile(r"[a-zA-Z0-9._#:/-]+")
 PAST_MS, FUTURE_MS = 14 * 24 * 3600 * 1000, 2 * 3600 * 1000
 UNITS = {
     "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
@@ -86,7 +86,7 @@ def _check_directive(root: dict[str, Any], directive: Any, where: str, problems:
         return
     namespace = directive["Namespace"]
     if not (
-        isinstance(namespace, str) and 0 < len(namespace) <= MAX_NAMESPACE and NAMESPACE.match(namespace)
+        isinstance(namespace, str) and 0 < len(namespace) <= MAX_NAMESPACE and NAMESPACE.fullmatch(namespace)
     ):
         problems.append(f"{where}.Namespace is not a valid namespace: {namespace!r}")
     elif namespace.startswith("AWS/"):

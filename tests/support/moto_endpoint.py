@@ -37,10 +37,13 @@ def free_port() -> int:
 
 
 class MotoServer:
-    def __init__(self) -> None:
+    """`settings`: moto's own environment settings (INITIAL_NO_AUTH_ACTION_COUNT, ...)."""
+
+    def __init__(self, settings: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+        env.update(settings or {})
         # A file, not a pipe: moto logs every request, and a full pipe would stall it.
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 KEY_HEADER = "SpiffWorkflow-Api-Key"
 INVALID_JSON = "ServiceTaskOperatorReturnedInvalidJsonError"
 BAD_STATUS = "ServiceTaskOperatorReturnedBadStatusError"
-_CALLBACK_PATH = re.compile(r"^/v1\.0/tasks/([^/]+)/([^/]+)/callback$")
+_CALLBACK_PATH = re.compile(r"/v1\.0/tasks/([^/]+)/([^/]+)/callback")
 
 
 class Stored(NamedTuple):
@@ -184,7 +184,7 @@ class SpiffArena:
                 return self.scripted.pop(0)
         if headers.get(KEY_HEADER.lower()) != self.api_key:
             return 401, {"error_code": "not_authenticated", "message": "bad or missing API key"}
-        match = _CALLBACK_PATH.match(path)
+        match = _CALLBACK_PATH.fullmatch(path)
         if match is None:
             return 404, {"error_code": "not_found", "message": path}
         instance, guid = match.groups()

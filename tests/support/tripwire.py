@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 # Forms the C library turns into an address without asking DNS (2130706433, 0x7f.1, ...).
-_NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$", re.I)
+_NUMERIC_HOST = re.compile(r"(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}", re.I)
 
 
 class Tripwire:
@@ -86,7 +86,7 @@ def tripwire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tripwire]:
 
 def _resolves_locally(name: str) -> bool:
     name = name.strip("[]").rstrip(".").lower()
-    if name == "localhost" or _NUMERIC_HOST.match(name):
+    if name == "localhost" or _NUMERIC_HOST.fullmatch(name):
         return True
     try:
         ipaddress.ip_address(name.split("%", 1)[0])

@@ -24,7 +24,7 @@ _ELF_MACHINES = {
 }
 _ELF_MAGIC = b"\x7fELF"
 _FOREIGN_BINARIES = {".pyd": "Windows", ".dll": "Windows", ".exe": "Windows", ".dylib": "macOS"}
-_EXTENSION_SUFFIX = re.compile(r"\.cpython-[0-9a-z]+-[^.]+\.so$")
+_EXTENSION_SUFFIX = re.compile(r"\.cpython-[0-9a-z]+-[^.]+\.so\Z")
 _LEGACY_GLIBC = {"manylinux1": 5, "manylinux2010": 12, "manylinux2014": 17}
 
 
@@ -61,7 +61,7 @@ def _file_problem(path: Path, relative: str, runtime: Runtime, expect_bytecode: 
         header = stream.read(20)
     if header[:4] == _ELF_MAGIC:
         return _elf_problem(header, runtime)
-    if re.search(r"\.so(\.\d+)*$", name):
+    if re.search(r"\.so(\.\d+)*\Z", name):
         return "a shared library that is not a Linux (ELF) binary"
     return None
 

@@ -15,7 +15,7 @@ _VCS_PREFIX = re.compile(r"^(git|hg|svn|bzr)\+", re.IGNORECASE)
 # `name @ url` (PEP 508 direct reference), optionally with extras.
 _DIRECT_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@")
 _REQUIREMENT = re.compile(
-    r"^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?P<extras>\[[^\]]*\])?\s*(?P<rest>.*)$"
+    r"\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?P<extras>\[[^\]]*\])?\s*(?P<rest>.*)"
 )
 _INCLUDE_OPTIONS = ("-r", "-c", "--requirement", "--constraint")
 _FIND_LINKS_OPTIONS = ("-f", "--find-links")
@@ -53,7 +53,7 @@ class Requirement:
 
 
 def parse_requirement(text: str) -> Requirement | None:
-    match = _REQUIREMENT.match(text)
+    match = _REQUIREMENT.fullmatch(text)
     if match is None:
         return None
     rest = match.group("rest").strip()
@@ -80,7 +80,7 @@ def logical_lines(text: str) -> list[str]:
     joined = re.sub(r"\\\r?\n", " ", text)
     lines = []
     for raw in joined.splitlines():
-        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+        line = re.sub(r"(^|\s)#.*", "", raw).strip()
         if line:
             lines.append(line)
     return lines
@@ -157,7 +157,7 @@ def requirement_names(files: list[Path]) -> set[str]:
         if not path.exists():
             continue
         for line in logical_lines(path.read_text()):
-            match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(?:[=<>!~;@]|$)", line)
+            match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(?:[=<>!~;@]|\Z)", line)
             if match and not line.startswith("-"):
                 names.add(canonical_name(match.group(1)))
     return names
@@ -170,7 +170,7 @@ def pinned_names(files: list[Path]) -> set[str]:
         if not path.exists():
             continue
         for line in logical_lines(path.read_text()):
-            match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*===?", line)
+            match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*===?", line)
             if match:
                 pinned.add(canonical_name(match.group(1)))
             elif is_wheel(line):

@@ -121,7 +121,7 @@ def _results(path: Path | None) -> Any:
 
 def _run_server(listener: socket.socket, args: argparse.Namespace) -> int:
     handler, registry = _load()
-    server = LocalServer(listener, handler, args.timeout, _results(args.results_file))
+    server = LocalServer(listener, handler, args.timeout, args.host, _results(args.results_file))
     if registry is None:
         print(f"Serving on {server.url}, but the proxy failed to load (see above); save a fix to reload.")
     else:

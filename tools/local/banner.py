@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from spiff_lambda_proxy.registry import Registry
-from spiff_lambda_proxy.settings import SETTINGS
+from spiff_lambda_proxy.settings import SETTINGS, env_list
 
 _SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL", re.IGNORECASE)
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -35,6 +35,18 @@ def banner(url: str, host: str, registry: Registry, timeout: float, reload: bool
         )
     else:
         lines.append(f"  Note: listening on {host} makes the proxy reachable from other machines.")
+    if "*" in env_list(os.environ.get("CONNECTOR_PROXY_CORS_ORIGINS")):
+        lines.append(
+            "  Note: CONNECTOR_PROXY_CORS_ORIGINS=* lets any web page you open run commands here; list the "
+            "origins of your own pages instead."
+        )
+    if os.environ.get("SPIFFARENA_CALLBACK_API_KEY", "").strip() and not env_list(
+        os.environ.get("SPIFFARENA_CALLBACK_ORIGINS")
+    ):
+        lines.append(
+            "  Hint: background runs also need SPIFFARENA_CALLBACK_ORIGINS, the local SpiffArena's origin "
+            "(e.g. http://localhost:7000), so its key is sent there only."
+        )
     if not os.environ.get("HTTP_CONNECTOR_ALLOWED_HOSTS"):
         lines.append(
             "  Hint: upstreams on this machine (and a local SpiffArena's callbacks) are refused until "

@@ -5,6 +5,8 @@ handler gets a context like Lambda's, and its answer goes back as HTTP, so a
 local SpiffArena can use it as its connector proxy. Background runs the handler
 starts are run here too (`runs`), never through AWS, and their results wait in a
 file of this machine until SpiffArena takes them (`results_file`, `redeliveries`).
+What a web page in the developer's browser sends is refused before the handler
+sees it (`browser_guard`).
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from spiff_lambda_proxy.background import keeper
 from spiff_lambda_proxy.background import start as background_start
-from spiff_lambda_proxy.settings import LAMBDA_PAYLOAD_LIMIT
+from spiff_lambda_proxy.envelope import error_envelope
+from spiff_lambda_proxy.errors import ConfigurationError
+from spiff_lambda_proxy.messages import Headers, dump_json
+from spiff_lambda_proxy.settings import LAMBDA_PAYLOAD_LIMIT, Settings
 
+from . import browser_guard
 from .context import DEFAULT_TIMEOUT_SECONDS, LocalContext
 from .function_url import function_url_event, http_answer
 from .runs import LocalRuns
@@ -77,6 +83,7 @@ class LocalServer(ThreadingHTTPServer):
         listener: socket.socket,
         handler: Handler,
         timeout_seconds: float,
+        host: str | None = None,
         results: FileKeeper | None = None,
     ) -> None:
         super().__init__(listener.getsockname()[:2], _FunctionUrlRequestHandler, bind_and_activate=False)
@@ -84,6 +91,8 @@ class LocalServer(ThreadingHTTPServer):
         self.socket = listener
         self.server_address = listener.getsockname()
         self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+        # What HOST= said (a name, perhaps), which requests may name besides this machine's addresses.
+        self.listening_on = host or self.server_name
         self.lambda_handler = handler
         self.timeout_seconds = timeout_seconds
         self.runs = LocalRuns(handler, timeout_seconds)
@@ -102,8 +111,13 @@ class LocalServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
+        return f"http://{self.authority}"
+
+    @property
+    def authority(self) -> str:
+        """host:port, as a Host header names this server."""
         host, port = str(self.server_address[0]), self.server_address[1]
-        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
     def server_close(self) -> None:
         background_start.hand_over_with(None)
@@ -148,6 +162,8 @@ class _FunctionUrlRequestHandler(BaseHTTPRequestHandler):
     def _forward(self) -> None:
         # One request per connection: after a reload, the next request reaches the new code.
         self.close_connection = True
+        if self._refused_from_a_web_page():
+            return
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self._send(411, [("Content-Type", "text/plain")], b"Send the request body with a Content-Length.")
             return
@@ -162,9 +178,10 @@ class _FunctionUrlRequestHandler(BaseHTTPRequestHandler):
             self._send(413, [("Content-Type", "text/plain; charset=utf-8")], message.encode())
             return
         body = self.rfile.read(length) if length > 0 else b""
-        event = function_url_event(
-            self.command, self.path, list(self.headers.items()), body, source_ip=self.client_address[0]
-        )
+        headers = list(self.headers.items())
+        if "Host" not in self.headers:
+            headers.append(("Host", self.server.authority))  # as every Function URL event has one
+        event = function_url_event(self.command, self.path, headers, body, source_ip=self.client_address[0])
         with self.server.runs.after_answer():
             try:
                 answer = self.server.lambda_handler(event, LocalContext(self.server.timeout_seconds))
@@ -176,6 +193,28 @@ class _FunctionUrlRequestHandler(BaseHTTPRequestHandler):
             self._send(status, headers, payload)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _forward
+
+    def _refused_from_a_web_page(self) -> bool:
+        """Answer (and log) a request `browser_guard` refuses, before reading its body or running anything."""
+        try:
+            settings = Settings.current()
+        except ConfigurationError:
+            return False  # the handler answers the same request with what to fix
+        headers = Headers(self.headers.items())
+        refusal = browser_guard.refusal(self.command, headers, self.server.listening_on, settings)
+        if refusal is None:
+            return False
+        logger.warning(
+            "refused %s %s (Host %s, Origin %s): %s",
+            self.command,
+            self.path.partition("?")[0],
+            headers.get("Host", "-"),
+            headers.get("Origin", "-"),
+            refusal.error_code,
+        )
+        payload = dump_json(error_envelope(refusal.error_code, refusal.message))
+        self._send(refusal.status, [("Content-Type", "application/json")], payload)
+        return True
 
     def __getattr__(self, name: str) -> Callable[[], None]:
         # Any other method (TRACE, QUERY, ...) reaches the handler too, which answers 405 with the
@@ -209,7 +248,9 @@ def make_server(
     results: FileKeeper | None = None,
 ) -> LocalServer:
     """A server ready for `serve_forever`, on `listener` or a new socket on (host, port)."""
-    return LocalServer(listener or listen(host, port), handler or load_handler(), timeout_seconds, results)
+    return LocalServer(
+        listener or listen(host, port), handler or load_handler(), timeout_seconds, host, results
+    )
 
 
 def invoke(

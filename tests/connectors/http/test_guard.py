@@ -9,6 +9,7 @@ Names resolve through /etc/hosts (`localhost`) or the tripwire's fake DNS.
 from __future__ import annotations
 
 import ipaddress
+import re
 import sys
 from typing import Any
 
@@ -181,3 +182,40 @@ def test_wildcards_match_subdomains_only() -> None:
     assert allowed.matches("a.b.corp.example.")
     assert not allowed.matches("corp.example")
     assert not allowed.matches("evilcorp.example")
+
+
+def documented_private_ranges() -> str:
+    """The value docs/http.md gives HTTP_CONNECTOR_DENIED_HOSTS to close the private ranges."""
+    from support.paths import PROJECT_ROOT
+
+    text = (PROJECT_ROOT / "docs" / "http.md").read_text()
+    section = text.split("**Private ranges stay open by default, on purpose.**", 1)[1]
+    found = re.search(r"```sh\nHTTP_CONNECTOR_DENIED_HOSTS=(\S+)\n```", section)
+    assert found, "docs/http.md no longer says how to close the private ranges"
+    return found.group(1)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "10.1.2.3",
+        "172.16.5.4",
+        "172.31.255.1",
+        "192.168.1.1",
+        "100.64.0.1",
+        "fd12:3456::1",
+        "::ffff:10.1.2.3",
+    ],
+)
+def test_private_ranges_are_open_by_default_and_the_documented_line_closes_them(
+    address: str, tripwire: Tripwire, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Open: the decision of docs/http.md (judged without connecting: nothing leaves this machine).
+    defaults = Policy.from_settings(lambda name: None)
+    assert defaults.refusal("internal.test", ipaddress.ip_address(address), 443) is None
+    monkeypatch.setenv("HTTP_CONNECTOR_DENIED_HOSTS", documented_private_ranges())
+    tripwire.fake_dns["internal.test"] = [address]
+    envelope = get("https://internal.test/orders")
+    assert envelope["error"]["error_code"] == "DestinationNotAllowed"
+    assert "is listed in HTTP_CONNECTOR_DENIED_HOSTS" in envelope["error"]["message"]
+    assert tripwire.connects == []

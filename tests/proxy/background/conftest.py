@@ -79,7 +79,9 @@ def worker_env(monkeypatch: pytest.MonkeyPatch, loopback_callbacks: None) -> Non
 
 
 @pytest.fixture
-def server() -> Iterator[CallbackServer]:
-    """A callback server that records every request and answers them with 200."""
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[CallbackServer]:
+    """A callback server that records every request and answers them with 200; the deployment's
+    SPIFFARENA_CALLBACK_ORIGINS names it, as it names SpiffArena's backend."""
     with running() as callback:
+        monkeypatch.setenv("SPIFFARENA_CALLBACK_ORIGINS", callback.origin)
         yield callback

@@ -34,9 +34,10 @@ PROXY_KEY = {"Spiff-Connector-Proxy-Api-Key": "proxy-key"}
 @pytest.fixture(autouse=True)
 def settings(monkeypatch: pytest.MonkeyPatch, extra_connectors: Callable[[dict[str, str]], Registry]) -> None:
     extra_connectors(CONNECTOR_SAMPLE)
-    monkeypatch.setenv("CONNECTOR_PROXY_API_KEY", "proxy-key")  # callers are trusted: any origin
+    monkeypatch.setenv("CONNECTOR_PROXY_API_KEY", "proxy-key")
     monkeypatch.setenv("CONNECTOR_PROXY_TASK_SECRET", SECRET)
-    monkeypatch.setenv("SPIFFARENA_CALLBACK_API_KEY", "callback-key")
+    # No SpiffArena key, so no SPIFFARENA_CALLBACK_ORIGINS needed: the destination rules judge every
+    # callback alike (the origins a key requires are test_start's).
     monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS", "0.01")
 
 

@@ -107,6 +107,17 @@ def test_an_event_from_the_future_is_refused(server: CallbackServer, tmp_path: P
     assert not mark.exists() and server.received == []
 
 
+def test_a_queued_run_is_not_run_once_the_origins_are_gone(
+    server: CallbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Started while SPIFFARENA_CALLBACK_ORIGINS was set; the deployment has changed since.
+    task, mark = touch_run(server, tmp_path)
+    monkeypatch.delenv("SPIFFARENA_CALLBACK_ORIGINS")
+    with pytest.raises(RunFailed, match="set SPIFFARENA_CALLBACK_ORIGINS"):
+        run(event_for(task))
+    assert not mark.exists() and server.received == []
+
+
 def test_callbacks_only_go_to_allowed_origins(
     server: CallbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -32,6 +32,7 @@ def proxy_key(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """SpiffArena authenticates to the proxy (the usual deployment)."""
     monkeypatch.setenv("CONNECTOR_PROXY_API_KEY", "proxy-key")
     monkeypatch.setenv("SPIFFARENA_CALLBACK_API_KEY", "callback-key")
+    monkeypatch.setenv("SPIFFARENA_CALLBACK_ORIGINS", "https://spiff.example.com")
     return {"Spiff-Connector-Proxy-Api-Key": "proxy-key"}
 
 
@@ -291,6 +292,30 @@ def test_the_callback_key_is_not_sent_where_any_caller_points(
     )
     lambda_stub.expect_invoke()
     assert_accepted(invoke("function-url", "POST", "/v1/do/sample/Echo", body=body), "sample/Echo")
+
+
+def test_the_callback_key_needs_the_origins_even_when_callers_are_authenticated(
+    lambda_stub: Stubbed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whoever holds the proxy's API key could otherwise have SpiffArena's sent to any server.
+    monkeypatch.setenv("CONNECTOR_PROXY_API_KEY", "proxy-key")
+    monkeypatch.setenv("SPIFFARENA_CALLBACK_API_KEY", "callback-key")
+    headers = {"Spiff-Connector-Proxy-Api-Key": "proxy-key"}
+    for callback in (CALLBACK, "https://collector.attacker.example/steal"):
+        body = echo_body(spiff__proxy_background=True, spiff__callback_url=callback)
+        answer = invoke("function-url", "POST", "/v1/do/sample/Echo", body=body, headers=headers)
+        assert answer.status == 500
+        error = answer.json["error"]
+        assert error["error_code"] == "configuration_error"
+        assert "set SPIFFARENA_CALLBACK_ORIGINS to its backend's origin" in error["message"]
+    assert lambda_stub.calls == []  # nothing handed over
+    # Without a callback key nothing secret travels, and the origins are not required.
+    monkeypatch.delenv("SPIFFARENA_CALLBACK_API_KEY")
+    lambda_stub.expect_invoke()
+    body = echo_body(spiff__proxy_background=True)
+    assert_accepted(
+        invoke("function-url", "POST", "/v1/do/sample/Echo", body=body, headers=headers), "sample/Echo"
+    )
 
 
 def test_every_new_setting_is_documented() -> None:

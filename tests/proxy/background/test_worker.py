@@ -18,6 +18,11 @@ from spiff_lambda_proxy.background.worker import RunFailed
 from spiff_lambda_proxy.registry import Registry
 
 
+def allow(monkeypatch: pytest.MonkeyPatch, server: CallbackServer) -> None:
+    """The deployment names this stand-in as SpiffArena's origin (SPIFFARENA_CALLBACK_ORIGINS)."""
+    monkeypatch.setenv("SPIFFARENA_CALLBACK_ORIGINS", server.origin)
+
+
 @pytest.fixture(autouse=True)
 def connectors(extra_connectors: Callable[[dict[str, str]], Registry], worker_env: None) -> Registry:
     return extra_connectors({**CONNECTOR_SAMPLE, **CONNECTOR_PROBE})
@@ -201,8 +206,9 @@ def test_the_command_learns_a_deadline_that_leaves_time_for_the_callback(
     assert before + 6 - 0.5 <= deadline <= time.time() + 6
 
 
-def test_callback_failing_twice_then_succeeding_is_retried() -> None:
+def test_callback_failing_twice_then_succeeding_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
     with running(statuses=[503, 502]) as server:
+        allow(monkeypatch, server)
         result = run(event_for(make_run(server.url())))
     assert (result["ok"], result["attempts"], result["callback_status"]) == (True, 3, 200)
     puts = server.puts()
@@ -211,17 +217,19 @@ def test_callback_failing_twice_then_succeeding_is_retried() -> None:
     assert all(put.headers["spiffworkflow-api-key"] == CALLBACK_KEY for put in puts)
 
 
-def test_too_many_requests_is_retried_after_the_time_it_asks_for() -> None:
+def test_too_many_requests_is_retried_after_the_time_it_asks_for(monkeypatch: pytest.MonkeyPatch) -> None:
     with running(statuses=[429], headers={"Retry-After": "0"}) as server:
+        allow(monkeypatch, server)
         result = run(event_for(make_run(server.url())))
     assert (result["attempts"], len(server.puts())) == (2, 2)
 
 
 def test_a_callback_refused_for_good_fails_the_invocation_at_once(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     task = make_run("")
     with running(statuses=[400]) as server:
+        allow(monkeypatch, server)
         task = task._replace(callback_url=server.url())
         with pytest.raises(RunFailed) as failure:
             run(event_for(task))
@@ -234,21 +242,24 @@ def test_a_callback_refused_for_good_fails_the_invocation_at_once(
 def test_retries_stop_after_the_configured_attempts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_ATTEMPTS", "3")
     with running(statuses=[500] * 10) as server, pytest.raises(RunFailed, match="3 attempt"):
+        allow(monkeypatch, server)
         run(event_for(make_run(server.url())))
     assert len(server.puts()) == 3
 
 
-def test_retries_stop_when_the_function_runs_out_of_time() -> None:
+def test_retries_stop_when_the_function_runs_out_of_time(monkeypatch: pytest.MonkeyPatch) -> None:
     with running(statuses=[500] * 10) as server, pytest.raises(RunFailed):
+        allow(monkeypatch, server)
         # 1.6 s left: one answering margin, then barely room for an attempt.
         run(event_for(make_run(server.url())), lambda_context(remaining_ms=1_600))
     assert 1 <= len(server.puts()) < 10
 
 
-def test_an_unreachable_callback_fails_the_invocation() -> None:
+def test_an_unreachable_callback_fails_the_invocation(monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    monkeypatch.setenv("SPIFFARENA_CALLBACK_ORIGINS", f"http://127.0.0.1:{port}")
     # Nothing listens there now: every attempt is refused.
     with pytest.raises(RunFailed, match="ConnectionRefusedError"):
         run(event_for(make_run(f"http://127.0.0.1:{port}/v1.0/tasks/1/x/callback")))

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 import pytest
-from support.oauth_flow import CONNECTOR_OAUTHDEMO, SPIFFARENA, provider_settings
+from support.oauth_flow import CONNECTOR_OAUTHDEMO, FRONT_DOORS, SPIFFARENA, provider_settings
 from support.oauth_provider import FakeProvider
 from support.tripwire import Tripwire
 
@@ -45,4 +45,6 @@ def deployment(demo: Registry, provider: FakeProvider, monkeypatch: pytest.Monke
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("CONNECTOR_PROXY_AUTH_REDIRECT_ORIGINS", SPIFFARENA)
     monkeypatch.setenv("CONNECTOR_PROXY_AUTH_STATE_SECRET", STATE_SECRET)
+    # Behind a load balancer the deployment names the host it is reached by.
+    monkeypatch.setenv("CONNECTOR_PROXY_HOST_NAMES", FRONT_DOORS["alb"].domain)
     return provider

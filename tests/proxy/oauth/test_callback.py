@@ -124,15 +124,43 @@ def test_an_altered_cookie_is_refused(deployment: FakeProvider) -> None:
     assert deployment.token_requests == []
 
 
-def test_without_a_state_the_page_also_shows_what_the_provider_said(deployment: FakeProvider) -> None:
+@pytest.mark.parametrize("code", ["access_denied", "temporarily_unavailable", "login_required"])
+def test_without_a_state_the_page_also_names_the_code_oauth_defines(
+    code: str, deployment: FakeProvider
+) -> None:
     browser = LambdaBrowser("function-url")
-    answer = browser.get(f"{browser.base}/v1/auth/oauthdemo/OAuth/callback?error=access_denied")
+    answer = browser.get(f"{browser.base}/v1/auth/oauthdemo/OAuth/callback?error={code}")
     assert answer.status == 400
-    assert "missing_state" in answer.text and "access_denied" in answer.text
-    # ... an error code, not whatever text a link puts there.
-    lure = "Your account is locked. Call +1 555 0100"
-    answer = browser.get(f"{browser.base}/v1/auth/oauthdemo/OAuth/callback?{urlencode({'error': lure})}")
-    assert answer.status == 400 and "locked" not in answer.text
+    assert "missing_state" in answer.text and f"The provider also said: {code}." in answer.text
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "restore.access.at.evil.example",  # looks like a code, is a message
+        "access_denied\n",  # a defined code, and more: matched whole
+        "access_denied\nCall +1 555 0100",
+        "ACCESS_DENIED",
+        "access_denied.evil.example",
+        "Your account is locked. Call +1 555 0100",
+    ],
+)
+def test_any_other_error_is_only_an_error(said: str, deployment: FakeProvider) -> None:
+    browser = LambdaBrowser("function-url")
+    answer = browser.get(f"{browser.base}/v1/auth/oauthdemo/OAuth/callback?{urlencode({'error': said})}")
+    assert answer.status == 400 and "missing_state" in answer.text
+    assert "The provider also reported an error." in answer.text
+    for word in ("evil", "555", "locked", "ACCESS", "access_denied"):
+        assert word not in answer.text
+
+
+def test_the_path_s_words_are_not_repeated_on_the_page(deployment: FakeProvider) -> None:
+    browser = LambdaBrowser("function-url")
+    for path in ("restore.access.at.evil.example/now", "oauthdemo/Call-555-0100-now"):
+        for step in ("", "/callback"):
+            answer = browser.get(f"{browser.base}/v1/auth/{path}{step}?redirect_url={SPIFFARENA}/x")
+            assert answer.status == 404 and "auth_not_found" in answer.text
+            assert "evil" not in answer.text and "555" not in answer.text
 
 
 def test_a_head_request_does_not_spend_the_code(deployment: FakeProvider) -> None:

@@ -43,6 +43,11 @@ def served(
 def browser() -> Iterator[requests.Session]:
     with requests.Session() as session:
         session.trust_env = False
+        # What a browser says of each hop: a top-level navigation from another site's page
+        # (SpiffArena's, the provider's), which make serve must let through.
+        session.headers.update(
+            {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+        )
         yield session
 
 

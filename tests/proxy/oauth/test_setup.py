@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from support.lambda_events import Answer, invoke
+from support.lambda_events import Answer, invoke, lambda_context
 from support.moto_endpoint import AwsTestBed
-from support.oauth_flow import FrontDoor, LambdaBrowser, sign_in, spiffarena_callback
+from support.oauth_flow import FRONT_DOORS, FrontDoor, LambdaBrowser, sign_in, spiffarena_callback
 from support.oauth_provider import FakeProvider
 
+import lambda_function
 from spiff_lambda_proxy import secret_store
 from spiff_lambda_proxy.auth import API_KEY_HEADER
 from spiff_lambda_proxy.registry import Registry
@@ -110,7 +111,9 @@ def test_an_auth_that_cannot_sign_in_gets_a_page_saying_why(
 
 
 def test_an_unknown_plugin_is_404(deployment: FakeProvider) -> None:
-    refused(start(LambdaBrowser("http-api"), "OAuth", plugin="nosuchplugin"), 404, "nosuchplugin/OAuth")
+    answer = start(LambdaBrowser("http-api"), "OAuth", plugin="nosuchplugin")
+    refused(answer, 404, "auth_not_found")
+    assert "nosuchplugin" not in answer.text  # the link's words stay off the proxy's pages
 
 
 def test_a_start_without_redirect_url_or_with_two_is_a_400(deployment: FakeProvider) -> None:
@@ -148,9 +151,64 @@ def test_a_custom_domain_with_a_base_path(
     assert "response" in flow.back_at_spiffarena
 
 
-def test_without_a_usable_host_the_page_says_to_set_the_public_url(deployment: FakeProvider) -> None:
+def test_without_a_usable_host_the_page_says_to_set_the_public_url(
+    deployment: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONNECTOR_PROXY_HOST_NAMES", "under_score.example")
     browser = LambdaBrowser("alb", FrontDoor("under_score.example", None, ""))
     refused(start(browser), 500, "CONNECTOR_PROXY_PUBLIC_URL")
+
+
+# --- never from a Host header the client wrote ---------------------------------------------------
+
+
+def with_host(browser: LambdaBrowser, host: str) -> Answer:
+    """A sign-in's start whose Host header says `host`, whatever the front door reached."""
+    url = f"{browser.base}/v1/auth/oauthdemo/OAuth?{urlencode({'redirect_url': spiffarena_callback()})}"
+    event = browser.event_for(url)
+    headers = event.get("multiValueHeaders") or event["headers"]
+    for name in [name for name in headers if name.lower() == "host"]:
+        del headers[name]
+    headers["host"] = [host] if "multiValueHeaders" in event else host
+    return browser.receive(lambda_function.lambda_handler(event, lambda_context()))
+
+
+@pytest.mark.parametrize("source", ["alb", "alb-multi"])
+def test_behind_a_load_balancer_a_foreign_host_gets_no_sign_in(source: str, deployment: FakeProvider) -> None:
+    answer = with_host(LambdaBrowser(source), "evil.example")
+    refused(answer, 421, "misdirected_request")
+    assert "location" not in answer.headers and "evil" not in answer.text
+
+
+def test_behind_a_load_balancer_a_sign_in_needs_the_public_url_or_the_host_names(
+    deployment: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CONNECTOR_PROXY_HOST_NAMES")
+    for host in (FRONT_DOORS["alb"].domain, "evil.example"):
+        answer = with_host(LambdaBrowser("alb"), host)
+        refused(answer, 500, "configuration_error")
+        assert "CONNECTOR_PROXY_PUBLIC_URL" in answer.text and "CONNECTOR_PROXY_HOST_NAMES" in answer.text
+    monkeypatch.setenv("CONNECTOR_PROXY_PUBLIC_URL", "https://proxy.example.com")
+    answer = with_host(LambdaBrowser("alb"), "evil.example")
+    assert redirect_uri(answer) == "https://proxy.example.com/v1/auth/oauthdemo/OAuth/callback"
+
+
+def test_a_listed_host_is_compared_by_name_whatever_its_case_port_or_trailing_dot(
+    deployment: FakeProvider,
+) -> None:
+    listed = FRONT_DOORS["alb"].domain
+    for host, expected in ((listed.upper() + ".", listed), (f"{listed}:8443", f"{listed}:8443")):
+        answer = with_host(LambdaBrowser("alb"), host)
+        assert redirect_uri(answer) == f"https://{expected}/v1/auth/oauthdemo/OAuth/callback"
+    refused(with_host(LambdaBrowser("alb"), f"{listed}.evil.example"), 421, "misdirected_request")
+
+
+@pytest.mark.parametrize("source", ["function-url", "http-api", "rest-api"])
+def test_front_doors_that_report_their_domain_ignore_the_host_header(
+    source: str, deployment: FakeProvider
+) -> None:
+    answer = with_host(LambdaBrowser(source), "evil.example")
+    assert urlsplit(redirect_uri(answer)).hostname == FRONT_DOORS[source].domain
 
 
 # --- nothing of this loads before a sign-in -----------------------------------------------------
