@@ -102,7 +102,17 @@ def test_make_serve_runs_them_and_never_calls_aws(
         env = local_env({**settings_for(spiffarena), **aws_settings}, python_path=tmp_path)
         venv = Path(sys.executable).parent.parent
         served = Served(
-            ["make", "-s", "-o", f"{venv}/.installed", "serve", f"VENV_PY={sys.executable}", "PORT=0"], env
+            [
+                "make",
+                "-s",
+                "-o",
+                f"{venv}/.installed",
+                "serve",
+                f"VENV_PY={sys.executable}",
+                "PORT=0",
+                "TYPEAHEAD_BUILTINS=0",
+            ],
+            env,
         )
         try:
             url = served.url()

@@ -20,7 +20,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from . import reload
+from . import reload, typeahead
 from .context import DEFAULT_TIMEOUT_SECONDS
 from .server import DEFAULT_HOST, DEFAULT_PORT, Handler, LocalServer, invoke, listen, load_handler
 
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "serve":
         return _serve(args)
+    typeahead.serve_lists(typeahead.built_ins(bool(args.typeahead_builtins), args.typeahead_cache))
     return _invoke(args.event, args.timeout)
 
 
@@ -49,9 +50,22 @@ def _parser() -> argparse.ArgumentParser:
     # Set by the reloading supervisor for the server processes it starts.
     serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--reloaded-after", help=argparse.SUPPRESS)
+    # The built-in typeahead lists as the supervisor prepared them ("" when there are none), and why.
+    serve.add_argument("--typeahead-prepared", help=argparse.SUPPRESS)
+    serve.add_argument("--typeahead-note", default="", help=argparse.SUPPRESS)
     invoke = commands.add_parser("invoke", help="call the handler once with an event file")
     invoke.add_argument("event", help="a JSON Lambda event (e.g. tests/events/*.json), or - for stdin")
     for command in (serve, invoke):
+        command.add_argument(
+            "--typeahead-builtins",
+            type=int,
+            choices=(0, 1),
+            default=1,
+            help="serve the built-in typeahead lists, packed once into build/ (default 1)",
+        )
+        command.add_argument(
+            "--typeahead-cache", type=Path, default=typeahead.DEFAULT_CACHE, help=argparse.SUPPRESS
+        )
         command.add_argument(
             "--timeout",
             type=float,
@@ -70,10 +84,17 @@ def _serve(args: argparse.Namespace) -> int:
         except OSError as error:
             print(_cannot_listen(args.host, args.port, error), file=sys.stderr)
             return 1
+    if args.typeahead_prepared is None:
+        built = typeahead.built_ins(bool(args.typeahead_builtins), args.typeahead_cache)
+    else:
+        built = typeahead.BuiltIns(
+            Path(args.typeahead_prepared) if args.typeahead_prepared else None, args.typeahead_note
+        )
     if args.reload and args.listen_fd is None:
         server_args = ["--host", args.host, "--port", str(args.port), "--timeout", str(args.timeout)]
+        server_args += ["--typeahead-prepared", str(built.folder or ""), "--typeahead-note", built.note]
         return reload.supervise(server_args, listener)
-    return _run_server(listener, args)
+    return _run_server(listener, args, built)
 
 
 def _cannot_listen(host: str, port: int, error: OSError) -> str:
@@ -89,7 +110,8 @@ def _cannot_listen(host: str, port: int, error: OSError) -> str:
     return f"Cannot listen on {host}:{port}: {error.strerror or error} (HOST= and PORT= change it)."
 
 
-def _run_server(listener: socket.socket, args: argparse.Namespace) -> int:
+def _run_server(listener: socket.socket, args: argparse.Namespace, built: typeahead.BuiltIns) -> int:
+    typeahead.serve_lists(built)
     handler, registry = _load()
     server = LocalServer(listener, handler, args.timeout)
     if registry is None:
@@ -103,6 +125,7 @@ def _run_server(listener: socket.socket, args: argparse.Namespace) -> int:
             lines = banner.banner(
                 server.url, args.host, registry, args.timeout, reload=args.listen_fd is not None
             )
+            lines.insert(4, "  " + typeahead.banner_line(built))
         print("\n".join(lines), flush=True)
     stopping = threading.Event()
 

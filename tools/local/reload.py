@@ -7,9 +7,10 @@ the old one to stop (SIGTERM): the old one stops accepting, finishes the request
 and background runs it started, then exits. Ctrl-C stops everything.
 
 Watched: `lambda_function.py`, `spiff_lambda_proxy/`, `spiff_outbound/`,
-`connectors/`, `tools/local/`, and every `connector_*` package on `sys.path`
-(pip-installed ones too, and new ones appearing), checked every half second by
-modification time and size: no dependency, and nothing to configure.
+`connectors/`, `tools/local/`, the typeahead lists of `typeahead/`, and every
+`connector_*` package on `sys.path` (pip-installed ones too, and new ones
+appearing), checked every half second by modification time and size: no
+dependency, and nothing to configure.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from .server import PROJECT_ROOT
 POLL_SECONDS = 0.5
 # How long Ctrl-C (or the end of a test) waits for server processes before killing them.
 _STOP_SECONDS = 5.0
-_CODE_DIRS = ("spiff_lambda_proxy", "spiff_outbound", "connectors", "tools/local")
-# Code and the data files connectors read; not editors' swap and backup files.
-_WATCHED_SUFFIXES = (".py", ".json", ".yaml", ".yml", ".toml", ".txt", ".cfg", ".ini", ".pem")
+# The team's typeahead lists too: a server start reads them again.
+_CODE_DIRS = ("spiff_lambda_proxy", "spiff_outbound", "connectors", "tools/local", "typeahead")
+# Code and the data files connectors read (and typeahead lists); not editors' swap and backup files.
+_WATCHED_SUFFIXES = (".py", ".json", ".csv", ".yaml", ".yml", ".toml", ".txt", ".cfg", ".ini", ".pem")
 
 Snapshot = dict[str, tuple[int, int]]
 
