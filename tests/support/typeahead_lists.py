@@ -7,7 +7,7 @@ back afterwards, so no test leaves its lists to the next.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,7 +21,7 @@ Santa Ana,California,United States
 """
 
 
-def write_lists(folder: Path, files: dict[str, str | bytes]) -> Path:
+def write_lists(folder: Path, files: Mapping[str, str | bytes]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():
         path = folder / name
@@ -41,3 +41,25 @@ def serving_lists(team: Path | None, bundled: Path | None = None) -> Iterator[No
         yield
     finally:
         catalogue.serve_from(None)
+
+
+def bundle_lists(folder: Path, lists: dict[str, tuple[str, str]]) -> Path:
+    """A folder as `make zip` bundles lists: {category: (origin, CSV text)} packed, with the manifest."""
+    from spiff_lambda_proxy.typeahead import bundle
+    from spiff_lambda_proxy.typeahead.packed import PackedList, pack
+    from spiff_lambda_proxy.typeahead.records import read_list
+
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for name, (origin, text) in sorted(lists.items()):
+        data = pack(read_list(text.encode(), "csv", f"{name}.csv"))
+        (folder / f"{name}{bundle.LIST_SUFFIX}").write_bytes(data)
+        entries.append(
+            bundle.Entry(name, f"{name}{bundle.LIST_SUFFIX}", origin, "tests", PackedList(data).count)
+        )
+    (folder / bundle.MANIFEST).write_bytes(bundle.manifest_json(entries))
+    return folder
+
+
+COUNTRIES_CSV = "name\nUnited States\nUnited Kingdom\nUruguay\n"
+STATES_CSV = "name,country\nCalifornia,United States\nCórdoba,Argentina\n"

@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "serve":
         return _serve(args)
-    typeahead.serve_lists(typeahead.built_ins(bool(args.typeahead_builtins), args.typeahead_cache))
+    typeahead.serve_lists(
+        typeahead.built_ins(bool(args.typeahead_builtins), args.typeahead_cache), args.typeahead_dir
+    )
     return _invoke(args.event, args.timeout)
 
 
@@ -62,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
             choices=(0, 1),
             default=1,
             help="serve the built-in typeahead lists, packed once into build/ (default 1)",
+        )
+        # Elsewhere than the project's typeahead/ and build/ (tests).
+        command.add_argument(
+            "--typeahead-dir", type=Path, default=typeahead.TEAM_FOLDER, help=argparse.SUPPRESS
         )
         command.add_argument(
             "--typeahead-cache", type=Path, default=typeahead.DEFAULT_CACHE, help=argparse.SUPPRESS
@@ -93,7 +99,8 @@ def _serve(args: argparse.Namespace) -> int:
     if args.reload and args.listen_fd is None:
         server_args = ["--host", args.host, "--port", str(args.port), "--timeout", str(args.timeout)]
         server_args += ["--typeahead-prepared", str(built.folder or ""), "--typeahead-note", built.note]
-        return reload.supervise(server_args, listener)
+        server_args += ["--typeahead-dir", str(args.typeahead_dir)]
+        return reload.supervise(server_args, listener, also_watched=(args.typeahead_dir,))
     return _run_server(listener, args, built)
 
 
@@ -111,7 +118,7 @@ def _cannot_listen(host: str, port: int, error: OSError) -> str:
 
 
 def _run_server(listener: socket.socket, args: argparse.Namespace, built: typeahead.BuiltIns) -> int:
-    typeahead.serve_lists(built)
+    typeahead.serve_lists(built, args.typeahead_dir)
     handler, registry = _load()
     server = LocalServer(listener, handler, args.timeout)
     if registry is None:
@@ -120,12 +127,15 @@ def _run_server(listener: socket.socket, args: argparse.Namespace, built: typeah
         from . import banner
 
         if args.reloaded_after:
-            lines = banner.reloaded(args.reloaded_after, registry)
+            lines = [
+                *banner.reloaded(args.reloaded_after, registry),
+                "  " + typeahead.banner_line(built, args.typeahead_dir),
+            ]
         else:
             lines = banner.banner(
                 server.url, args.host, registry, args.timeout, reload=args.listen_fd is not None
             )
-            lines.insert(4, "  " + typeahead.banner_line(built))
+            lines.insert(4, "  " + typeahead.banner_line(built, args.typeahead_dir))
         print("\n".join(lines), flush=True)
     stopping = threading.Event()
 

@@ -37,10 +37,10 @@ _WATCHED_SUFFIXES = (".py", ".json", ".csv", ".yaml", ".yml", ".toml", ".txt", "
 Snapshot = dict[str, tuple[int, int]]
 
 
-def snapshot() -> Snapshot:
-    """(modification time, size) of every watched file, by path."""
+def snapshot(also_watched: tuple[Path, ...] = ()) -> Snapshot:
+    """(modification time, size) of every watched file, by path (and of the folders `also_watched`)."""
     files: Snapshot = {}
-    for path in _watched_files():
+    for path in (*_watched_files(), *(file for folder in also_watched for file in _tree(folder))):
         try:
             stat = path.stat()
         except OSError:
@@ -88,10 +88,10 @@ def _tree(root: Path) -> Iterator[Path]:
             yield Path(entry.path)
 
 
-def supervise(server_args: list[str], listener: socket.socket) -> int:
+def supervise(server_args: list[str], listener: socket.socket, also_watched: tuple[Path, ...] = ()) -> int:
     """Run `python -m tools.local serve <server_args>` on `listener`, restarting it on changes."""
     signal.signal(signal.SIGTERM, _stop_signal)
-    before = snapshot()
+    before = snapshot(also_watched)
     current = _spawn(server_args, listener, None)
     retiring: list[subprocess.Popen[bytes]] = []
     announced_exit = False
@@ -99,7 +99,7 @@ def supervise(server_args: list[str], listener: socket.socket) -> int:
         while True:
             time.sleep(POLL_SECONDS)
             retiring = [process for process in retiring if process.poll() is None]
-            after = snapshot()
+            after = snapshot(also_watched)
             changed = first_change(before, after)
             if changed is not None:
                 before = after
