@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import target
-from .events import commands_event, do_event
+from .events import commands_event, do_event, typeahead_event
 
 _ANSWER = """
 {context}
@@ -88,6 +88,11 @@ def cases(task_root: Path, upstream_url: str) -> list[Case]:
             answering(do, preload="import connector_http.fetch\n", check_error=True),
         ),
         Case("requests", "`import requests` alone (from the archive)", setup + "import requests"),
+        Case(
+            "typeahead",
+            "to the first answered `/v1/typeahead/cities?prefix=san&limit=100`",
+            answering(typeahead_event("san")),
+        ),
     ]
 
 
