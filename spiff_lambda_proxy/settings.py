@@ -128,9 +128,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "CONNECTOR_PROXY_TYPEAHEAD_S3_MAX_BYTES",
-        str(8 * 1024 * 1024),
+        str(4 * 1024 * 1024),
         "Largest typeahead list read from S3, in bytes; a larger object is refused with a 502 naming it. "
-        "Reading a list takes several times its size in memory for a moment (see docs/typeahead.md).",
+        "Reading a list takes up to 13 times its size in memory for a moment (docs/typeahead.md): raise "
+        "the function's memory with this.",
     ),
     # OAuth sign-in through the proxy (docs/spiffarena.md, "Signing in to a provider").
     Setting(

@@ -44,7 +44,8 @@ class FormatError(ValueError):
 
 def pack(typeahead_list: TypeaheadList) -> bytes:
     """The list in this form: sorted (matching.py's order) and without repeated records."""
-    items = sorted(set(typeahead_list.items), key=_order)
+    items = list(dict.fromkeys(typeahead_list.items))  # one copy of each record
+    items.sort(key=_order)
     values: dict[str, int] = {}
     refs = [values.setdefault(item.fragment, len(values)) for item in items]
     keys = bytearray()
