@@ -58,11 +58,9 @@ _places = _ARCHIVE
 class Category:
     """One category: its name, where it comes from, and its records, opened on first use."""
 
-    def __init__(self, name: str, origin: str, source: str, open_list: Callable[[], Lookup]) -> None:
+    def __init__(self, name: str, origin: str, open_list: Callable[[], Lookup]) -> None:
         self.name = name
         self.origin = origin
-        # Where its records come from, for messages and make serve's banner.
-        self.source = source
         self._open = open_list
         self._list: Lookup | None = None
         self._lock = threading.Lock()
@@ -94,7 +92,7 @@ class Catalogue(NamedTuple):
             from .s3 import S3List
 
             s3_list = S3List(name, location, settings.s3_ttl, settings.s3_max_bytes)
-            categories[name] = Category(name, S3, location.url, partial(_itself, s3_list))
+            categories[name] = Category(name, S3, partial(_itself, s3_list))
         return cls(dict(sorted(categories.items())))
 
     def is_public(self, category: Category, settings: TypeaheadSettings) -> bool:
@@ -118,7 +116,7 @@ def _bundled(folder: str) -> dict[str, Category]:
         raise _unreadable(str(error)) from None
     return {
         entry.name: Category(
-            entry.name, entry.origin, entry.source, partial(_open_bundled, os.path.join(folder, entry.file))
+            entry.name, entry.origin, partial(_open_bundled, os.path.join(folder, entry.file))
         )
         for entry in entries or ()
     }
@@ -138,9 +136,7 @@ def _team_folder(folder: str, shown: str) -> dict[str, Category]:
         files = list_files(folder, shown)
     except ListError as error:
         raise ProxyError(str(error), status=500, error_code="typeahead_list_invalid") from None
-    return {
-        name: Category(name, TEAM, file.shown, partial(_open_team_file, file)) for name, file in files.items()
-    }
+    return {name: Category(name, TEAM, partial(_open_team_file, file)) for name, file in files.items()}
 
 
 def _open_team_file(file: ListFile) -> PackedList:
