@@ -31,6 +31,9 @@ def test_built_in_and_team_lists_with_the_key_in_the_url_and_a_reload(tmp_path: 
     )
     try:
         url = served.url()
+        assert served.wait_for("TYPEAHEAD_URL=").endswith(
+            f"=http://spiff:<the key>@localhost:{url.rsplit(':', 1)[1]}"
+        )
         banner = served.wait_for("Typeahead: ")
         assert "cities 150,619, countries 250, states 5,072 (built in)" in banner
         assert "customers 2 (typeahead/customers.csv)" in banner

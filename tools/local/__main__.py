@@ -133,9 +133,13 @@ def _run_server(listener: socket.socket, args: argparse.Namespace, built: typeah
             ]
         else:
             lines = banner.banner(
-                server.url, args.host, registry, args.timeout, reload=args.listen_fd is not None
+                server.url,
+                args.host,
+                registry,
+                args.timeout,
+                reload=args.listen_fd is not None,
+                typeahead=typeahead.banner_line(built, args.typeahead_dir),
             )
-            lines.insert(4, "  " + typeahead.banner_line(built, args.typeahead_dir))
         print("\n".join(lines), flush=True)
     stopping = threading.Event()
 
