@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support.lambda_events import SOURCES, Answer, invoke
 from support.paths import PROJECT_ROOT
 from support.typeahead_lists import serving_lists, write_lists
@@ -287,3 +289,25 @@ def test_nothing_of_typeahead_loads_for_the_other_routes() -> None:
     status, modules = json.loads(done.stdout.strip().splitlines()[-1])
     assert status == 200
     assert modules == []
+
+
+_queries = st.dictionaries(
+    st.sampled_from(["prefix", "limit", "Prefix", "q", ""]), st.text(max_size=30), max_size=3
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    source=st.sampled_from(SOURCES),
+    category=st.one_of(st.sampled_from(["cities", "customers", "states"]), st.text(min_size=1, max_size=20)),
+    query=_queries,
+)
+def test_any_query_from_any_door_is_answered_in_json_never_a_5xx(
+    source: str, category: str, query: dict[str, str]
+) -> None:
+    from urllib.parse import quote
+
+    answer = invoke(source, "GET", "/v1/typeahead/" + quote(category, safe=""), query=query)
+    assert answer.status in (200, 400, 404), answer
+    body = answer.json
+    assert isinstance(body, list) if answer.status == 200 else set(body) == {"command_response", "error"}
