@@ -18,15 +18,16 @@ import os
 import threading
 from collections.abc import Callable
 from functools import partial
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..errors import ProxyError
 from ..settings import forget, read_once
 from .bundle import BUILT_IN, FOLDER, TEAM, ManifestError, read_manifest
-from .folder import ListFile, list_files
-from .packed import FormatError, PackedList, pack
-from .records import ListError, read_list
+from .packed import FormatError, PackedList
 from .settings import TypeaheadSettings
+
+if TYPE_CHECKING:
+    from .folder import ListFile
 
 # Where a category comes from besides the archive's origins (bundle.BUILT_IN, bundle.TEAM): S3, a team's.
 S3 = "s3"
@@ -36,8 +37,10 @@ _TASK_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__f
 logger = logging.getLogger(__name__)
 
 
-class Lookup(Protocol):
-    def lookup(self, folded_prefix: str, limit: int) -> list[bytes]: ...
+if TYPE_CHECKING:  # a Protocol class costs a third of a millisecond to make at import
+
+    class Lookup(Protocol):
+        def lookup(self, folded_prefix: str, limit: int) -> list[bytes]: ...
 
 
 class Places(NamedTuple):
@@ -132,6 +135,10 @@ def _open_bundled(path: str) -> PackedList:
 
 
 def _team_folder(folder: str, shown: str) -> dict[str, Category]:
+    # A checkout's folder (make serve): the readers of files are not needed for bundled lists.
+    from .folder import list_files
+    from .records import ListError
+
     try:
         files = list_files(folder, shown)
     except ListError as error:
@@ -140,6 +147,9 @@ def _team_folder(folder: str, shown: str) -> dict[str, Category]:
 
 
 def _open_team_file(file: ListFile) -> PackedList:
+    from .packed import pack
+    from .records import ListError, read_list
+
     with open(file.path, "rb") as stream:
         data = stream.read()
     try:

@@ -25,11 +25,17 @@ from __future__ import annotations
 import json
 import os
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .matching import fold
-from .records import NAME_SHAPE, RESULT_SHAPE, Item, TypeaheadList, encode
 
+if TYPE_CHECKING:
+    from .records import Item, TypeaheadList
+
+# The two shapes of a list: records answered whole with their `name` first (a name and its other
+# fields), or data store rows whose `result` is the answer.
+NAME_SHAPE = "name"
+RESULT_SHAPE = "result"
 MAGIC = b"spiff-typeahead\n"
 FORMAT_VERSION = 1
 BLOCK = 32
@@ -189,6 +195,8 @@ def _order(item: Item) -> tuple[str, str, tuple[str, ...], str]:
 
 def _json_string(text: str) -> bytes:
     """The inside of `text`'s JSON string literal: the text itself unless it needs escapes."""
+    from .records import encode  # the writer's: lookups never need it
+
     return encode(text)[1:-1].encode("utf-8")
 
 

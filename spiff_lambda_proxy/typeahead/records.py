@@ -18,13 +18,11 @@ import json
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from .packed import NAME_SHAPE, RESULT_SHAPE
+
 NAME = "name"
 SEARCH_TERM = "search_term"
 RESULT = "result"
-# The two shapes of a list: records answered whole with their `name` first, or data store rows
-# whose `result` is the answer.
-NAME_SHAPE = "name"
-RESULT_SHAPE = "result"
 # How a list's file says what it is: its name's ending, in any case.
 KINDS = {".json": "json", ".csv": "csv"}
 

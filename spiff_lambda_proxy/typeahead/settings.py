@@ -9,7 +9,6 @@ from typing import NamedTuple
 from ..errors import ConfigurationError
 from ..settings import env_list, number, read_once, whole_number
 from .names import RULE, is_category_name
-from .records import kind_of
 
 PUBLIC = "CONNECTOR_PROXY_TYPEAHEAD_PUBLIC"
 S3_LISTS = "CONNECTOR_PROXY_TYPEAHEAD_S3"
@@ -50,8 +49,10 @@ class TypeaheadSettings(NamedTuple):
 
 
 def _s3_lists(entries: tuple[str, ...]) -> dict[str, S3Location]:
-    lists = {}
+    lists: dict[str, S3Location] = {}
     for entry in entries:
+        from .records import kind_of  # only with S3 lists: bundled ones need no file reader
+
         category, _, url = (part.strip() for part in entry.partition("="))
         bucket, _, key = url.removeprefix("s3://").partition("/")
         if not url.startswith("s3://") or not bucket or not key:

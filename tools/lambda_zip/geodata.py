@@ -19,7 +19,8 @@ import tarfile
 from pathlib import Path
 from typing import NamedTuple
 
-from spiff_lambda_proxy.typeahead.records import NAME_SHAPE, Item, ListError, TypeaheadList, name_item
+from spiff_lambda_proxy.typeahead.packed import NAME_SHAPE
+from spiff_lambda_proxy.typeahead.records import Item, ListError, TypeaheadList, name_item
 
 from . import BuildError
 from .pip import INDEX_OFFLINE, PipFailed, is_network_failure, network_headline, run_pip, with_output

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from spiff_lambda_proxy.typeahead.folder import list_files
 from spiff_lambda_proxy.typeahead.matching import fold
-from spiff_lambda_proxy.typeahead.packed import BLOCK, FormatError, PackedList, pack
-from spiff_lambda_proxy.typeahead.records import NAME_SHAPE, RESULT_SHAPE, ListError, TypeaheadList, read_list
+from spiff_lambda_proxy.typeahead.packed import BLOCK, NAME_SHAPE, RESULT_SHAPE, FormatError, PackedList, pack
+from spiff_lambda_proxy.typeahead.records import ListError, TypeaheadList, read_list
 
 
 def read(text: str | bytes, kind: str, source: str = "typeahead/things." + "csv") -> TypeaheadList:
