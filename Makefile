@@ -32,6 +32,8 @@ PYTHON_VERSION = 3.13
 ARCH = x86_64
 BUNDLE_BOTO3 ?= 0
 PRECOMPILE ?= 1
+# The built-in typeahead lists (countries, states, cities) in the zip and under make serve; 0 leaves them out.
+TYPEAHEAD_BUILTINS ?= 1
 
 .PHONY: test lint serve zip deploy docs clean tools results browser browser-started
 
@@ -92,7 +94,7 @@ tools: $(TOOLS_VENV)/.installed browser
 
 serve: $(VENV)/.installed
 	$(VENV_PY) -m tools.local serve --host $(HOST) --port $(PORT) --timeout $(TIMEOUT) --reload $(RELOAD) \
-		--results-file "$(RESULTS_FILE)"
+		--typeahead-builtins $(TYPEAHEAD_BUILTINS) --results-file "$(RESULTS_FILE)"
 
 # make results: the background results that wait for SpiffArena, in make serve's RESULTS_FILE, or of a
 # deployed stack with STACK=<name> (or TABLE=<table> QUEUE=<queue url>; REGION= when not the default).
@@ -105,7 +107,7 @@ results: $(VENV)/.installed
 # Not the .venv: a fresh machine with python3 (and its pip) builds the archive.
 zip:
 	$(PYTHON) -m tools.build_zip --python-version $(PYTHON_VERSION) --arch $(ARCH) \
-		--bundle-boto3 $(BUNDLE_BOTO3) --precompile $(PRECOMPILE)
+		--bundle-boto3 $(BUNDLE_BOTO3) --precompile $(PRECOMPILE) --typeahead-builtins $(TYPEAHEAD_BUILTINS)
 
 # make deploy: `sam deploy` of template.yaml with samconfig.toml (written on the first run, which is
 # guided when there is a terminal; GUIDED=1 or 0 decides), or with FUNCTION=<name> the AWS CLI's

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import target
-from .events import commands_event, do_event
+from .events import commands_event, do_event, typeahead_event
 
 _ANSWER = """
 {context}
@@ -106,6 +106,12 @@ def cases(task_root: Path, upstream_url: str) -> list[Case]:
             task_root,
         ),
         Case("requests", "`import requests` alone (from the archive)", setup + "import requests", task_root),
+        Case(
+            "typeahead",
+            "to the first answered `/v1/typeahead/cities?prefix=san&limit=100`",
+            _answering(task_root, typeahead_event("san")),
+            task_root,
+        ),
     ]
 
 

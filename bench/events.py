@@ -9,7 +9,7 @@ COMMANDS_PATH = "/v1/commands"
 DO_PATH = "/v1/do/http/GetRequestV2"
 
 
-def function_url_event(method: str, path: str, body: Any = None) -> dict[str, Any]:
+def function_url_event(method: str, path: str, body: Any = None, query: str = "") -> dict[str, Any]:
     headers = {"accept": "application/json", "user-agent": "bench"}
     if body is not None:
         headers["content-type"] = "application/json"
@@ -17,7 +17,7 @@ def function_url_event(method: str, path: str, body: Any = None) -> dict[str, An
         "version": "2.0",
         "routeKey": "$default",
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": query,
         "headers": headers,
         "requestContext": {
             "accountId": "anonymous",
@@ -52,3 +52,16 @@ def do_event(upstream_url: str) -> dict[str, Any]:
             "spiff__task_data": {},
         },
     )
+
+
+TYPEAHEAD_PATH = "/v1/typeahead/cities"
+# What someone types, key by key, into a city field: the warm run cycles through these.
+TYPED = ("s", "sa", "san", "san ", "san f", "b", "be", "ber", "berl", "m", "mu", "mün", "l", "lo", "lon", "p",
+         "pa", "par", "n", "ne", "new", "new y", "k", "ky", "kyo", "z", "zü", "zür", "a", "ab")  # fmt: skip
+
+
+def typeahead_event(prefix: str, limit: int = 100) -> dict[str, Any]:
+    """What SpiffArena's backend sends for a cities field (the built-in list, public)."""
+    from urllib.parse import quote
+
+    return function_url_event("GET", TYPEAHEAD_PATH, query=f"prefix={quote(prefix)}&limit={limit}")

@@ -95,6 +95,8 @@ def measure(
         ]
         step(f"Warm: {args.calls} calls after {args.warmup} warm-up calls")
         warm_results = warm.measure(python, task_root, upstream.url, args.calls, args.warmup)
+    step(f"Typeahead: {args.calls} warm lookups of the built-in cities after {args.warmup}, and peak memory")
+    typeahead = warm.typeahead(python, task_root, args.calls, args.warmup)
     step(f"Connection reuse: {args.reuse_calls} sequential calls")
     connections = warm.connections_for(python, task_root, args.reuse_calls)
     return report.Results(
@@ -102,6 +104,7 @@ def measure(
         cold=cold_results,
         profiles=profiles,
         warm=warm_results,
+        typeahead=typeahead,
         reuse_calls=args.reuse_calls,
         connections=connections,
         archive=archive.measure(built),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import target
-from .events import commands_event, do_event
+from .events import TYPED, commands_event, do_event, typeahead_event
 from .upstream import Upstream
 
 _CHILD = Path(__file__).with_name("warm_child.py")
@@ -55,6 +55,8 @@ def _request(mode: str, task_root: Path, upstream_url: str, calls: int, warmup: 
             "warmup": warmup,
             "commands_event": commands_event(),
             "do_event": do_event(upstream_url),
+            "typeahead_events": [typeahead_event(prefix) for prefix in TYPED],
+            "large_events": [typeahead_event(letter, 1000) for letter in "abcdefghijklmnopqrstuvwxyz"],
         }
     )
 
@@ -71,6 +73,22 @@ def measure(python: str, task_root: Path, upstream_url: str, calls: int, warmup:
         Spread.of(timings["upstream"]),
         timings["log_lines"],
     )
+
+
+@dataclass(frozen=True)
+class TypeaheadResults:
+    calls: int
+    warmup: int
+    lookup: Spread
+    peak_mb: float
+
+
+def typeahead(python: str, task_root: Path, calls: int, warmup: int) -> TypeaheadResults:
+    """Warm lookups of the built-in cities in one fresh process, and that process's peak memory."""
+    request = _request("typeahead", task_root, "http://127.0.0.1:9", calls, warmup)
+    done = target.run(python, task_root, _CHILD.read_text(), stdin=request, timeout=600)
+    timings = json.loads(done.stdout.strip().splitlines()[-1])
+    return TypeaheadResults(calls, warmup, Spread.of(timings["typeahead"]), timings["peak_kb"] / 1024)
 
 
 def connections_for(python: str, task_root: Path, calls: int) -> int:

@@ -9,6 +9,9 @@ JSON line of timings (microseconds).
   `http.client` over its own kept-alive connection (the upstream's own time).
 - "reuse": `calls` sequential GetRequestV2 calls from a fresh process; the
   bench counts the connections the upstream accepted.
+- "typeahead": from a fresh process, `warmup` then `calls` lookups of the built-in
+  cities, limit 100, the prefix changing each time as someone types; then the peak
+  memory (max RSS) of the process, lookups of 1,000 records of every letter included.
 """
 
 from __future__ import annotations
@@ -57,6 +60,10 @@ def main() -> None:
     commands, do = request["commands_event"], request["do_event"]
     clock = time.perf_counter_ns
 
+    if request["mode"] == "typeahead":
+        typeahead(handler, context, request, clock)
+        return
+
     if request["mode"] == "reuse":
         for _ in range(request["calls"]):
             answered(handler(do, context), True)
@@ -95,6 +102,25 @@ def main() -> None:
     upstream.close()
     timings_line = json.dumps({**timings, "log_lines": sink.getvalue().count("[INFO]")})
     print(timings_line)
+
+
+def typeahead(handler: Any, context: Any, request: dict[str, Any], clock: Any) -> None:
+    import resource
+
+    events = request["typeahead_events"]
+    for index in range(request["warmup"]):
+        answered(handler(events[index % len(events)], context), False)
+    timings = []
+    for index in range(request["calls"]):
+        event = events[index % len(events)]
+        started = clock()
+        answer = handler(event, context)
+        timings.append((clock() - started) / 1000)
+        answered(answer, False)
+    for big in request["large_events"]:
+        answered(handler(big, context), False)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"typeahead": timings, "peak_kb": peak_kb}))
 
 
 if __name__ == "__main__":

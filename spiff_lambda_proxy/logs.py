@@ -37,13 +37,20 @@ _MAX_CODE = 100
 class RequestFacts:
     """What one request did, noted where each fact becomes known."""
 
-    __slots__ = ("command_id", "error_code", "route", "upstream_status")
+    __slots__ = ("category", "command_id", "error_code", "records", "route", "upstream_status")
 
     def __init__(self) -> None:
         self.route: str | None = None
         self.command_id: str | None = None
         self.error_code: str | None = None
         self.upstream_status: int | None = None
+        # A typeahead lookup's category and how many records it answered (never its prefix).
+        self.category: str | None = None
+        self.records: int | None = None
+
+    def note_typeahead(self, category: str, records: int) -> None:
+        self.category = _clean(category, _MAX_CODE)
+        self.records = records
 
     def note_error(self, error_code: object) -> None:
         self.error_code = _clean(str(error_code or "error"), _MAX_CODE)
@@ -101,6 +108,8 @@ def log_request(
         "status": status,
         "error_code": error_code,
         "upstream_status": noted.upstream_status,
+        "category": noted.category,
+        "records": noted.records,
         "duration_ms": round(duration_ms, 2),
         "source": request.source if request else None,
         "aws_request_id": lambda_request_id,

@@ -65,6 +65,15 @@ def auth_callback(request: Request, call: Call) -> Response:
     return flow.callback(request, call)
 
 
+# Typeahead lists for SpiffArena's forms (PROTOCOL.md section 11). Who may read a list depends on the
+# list (a team's need the key, also as the Basic password), so the view checks; it loads on first use.
+@router.route("/v1/typeahead/{category}")
+def typeahead(request: Request, call: Call) -> Response:
+    from .typeahead import view
+
+    return view.answer(request, call)
+
+
 @router.route("/v1/diagnostics", protected=True)
 def diagnostics(request: Request, call: Call) -> Response:
     """What discovery found and what failed to load, with the errors' messages."""

@@ -38,7 +38,8 @@ SETTINGS: tuple[Setting, ...] = (
         "(unset)",
         "When set, `/v1/commands`, `/v1/auths`, `/v1/diagnostics` and `/v1/do/...` require the header "
         "`Spiff-Connector-Proxy-Api-Key` with this value (SpiffArena sends it when "
-        "`SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_API_KEY` is set). Set but empty is a "
+        "`SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_API_KEY` is set); so do a team's own typeahead lists "
+        "(`CONNECTOR_PROXY_TYPEAHEAD_PUBLIC`). Set but empty is a "
         "configuration error: protected routes answer 500 until it is fixed. Plain text in the function's "
         "configuration: fine for a trial; in production use `CONNECTOR_PROXY_API_KEY_SECRET`.",
     ),
@@ -103,6 +104,38 @@ SETTINGS: tuple[Setting, ...] = (
         "CloudWatch namespace of the per-command metrics (`Invocations`, `Errors`, `Duration`), written "
         "as embedded metric format lines to standard output, so CloudWatch Logs turns them into metrics "
         "(docs/deploy.md). template.yaml sets `SpiffConnectorProxy`; unset or empty turns them off.",
+    ),
+    # Typeahead lists for SpiffArena's forms (docs/typeahead.md).
+    Setting(
+        "CONNECTOR_PROXY_TYPEAHEAD_PUBLIC",
+        "(unset: the built-in countries, states and cities)",
+        "Comma-separated typeahead categories (`/v1/typeahead/<category>`) answered without the API key, "
+        "or `none`. Every other category needs the key when one is set (`CONNECTOR_PROXY_API_KEY` or "
+        "`CONNECTOR_PROXY_API_KEY_SECRET`), as the `Spiff-Connector-Proxy-Api-Key` header or as the "
+        "password of HTTP Basic credentials (`https://spiff:<key>@<host>`, how SpiffArena can send it). "
+        "Unset, the built-in lists are public and a team's own lists private.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_TYPEAHEAD_S3",
+        "(unset: none)",
+        "Typeahead categories read from S3 instead of the archive, as comma-separated "
+        "`<category>=s3://<bucket>/<key>` (the key ends in `.json` or `.csv`, the formats of the "
+        "`typeahead/` folder). Read with the function's role (`s3:GetObject`) on first use, kept for "
+        "`CONNECTOR_PROXY_TYPEAHEAD_S3_TTL_SECONDS`; they win over bundled lists of the same name.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_TYPEAHEAD_S3_TTL_SECONDS",
+        "300",
+        "How long a typeahead list read from S3 is used before S3 is asked again (a conditional GET: an "
+        "unchanged object is not downloaded again). If S3 cannot be read then, the last good copy is "
+        "kept and the problem logged. `0` asks on every request.",
+    ),
+    Setting(
+        "CONNECTOR_PROXY_TYPEAHEAD_S3_MAX_BYTES",
+        str(4 * 1024 * 1024),
+        "Largest typeahead list read from S3, in bytes; a larger object is refused with a 502 naming it. "
+        "Reading a list takes up to 13 times its size in memory for a moment (docs/typeahead.md): raise "
+        "the function's memory with this.",
     ),
     # OAuth sign-in through the proxy (docs/spiffarena.md, "Signing in to a provider").
     Setting(

