@@ -39,7 +39,9 @@ class Published:
     built: Built
 
 
-@pytest.fixture(scope="module")
+# Session, not module: pytest-xdist may run other tests between this module's, and the archive
+# must still be built once.
+@pytest.fixture(scope="session")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
     root = tmp_path_factory.mktemp("published")
     folders = {
@@ -92,7 +94,7 @@ CALLS: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def answers(
     published: Published, target_python: Interpreter | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Any:

@@ -78,6 +78,8 @@ class SamAccount:
             HOME=str(self.home),
             # pip's cache stays the machine's, so the zip builds as fast as make zip does.
             PIP_CACHE_DIR=os.environ.get("PIP_CACHE_DIR", str(real_home / ".cache" / "pip")),
+            # make zip's cache (the typeahead data and its packed lists) stays the machine's too.
+            XDG_CACHE_HOME=os.environ.get("XDG_CACHE_HOME", str(real_home / ".cache")),
             AWS_REGION=REGION,
             AWS_DEFAULT_REGION=REGION,
             AWS_ENDPOINT_URL=self.url,

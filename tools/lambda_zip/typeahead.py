@@ -35,28 +35,26 @@ class Bundled(NamedTuple):
 
 class Lists(NamedTuple):
     bundled: list[Bundled]
-    built_ins: geodata.BuiltIns | None
+    built_ins: geodata.PackedBuiltIns | None
     # Built-in categories a team's file replaces.
     replaced: list[str]
 
 
 def prepare(project: Path, team_folder: Path, *, with_built_ins: bool, work: Path) -> Lists:
     team = _team_lists(project, team_folder)
-    built_ins = geodata.built_ins(project, work) if with_built_ins else None
-    chosen: dict[str, tuple[str, str, TypeaheadList]] = {}
-    for name, typeahead_list in (built_ins.lists if built_ins else {}).items():
-        chosen[name] = (bundle.BUILT_IN, built_ins.pin.label if built_ins else "", typeahead_list)
-    replaced = sorted(name for name in team if name in chosen)
-    chosen.update(
-        {name: (bundle.TEAM, shown, typeahead_list) for name, (shown, typeahead_list) in team.items()}
-    )
-    bundled = []
-    for name, (origin, source, typeahead_list) in sorted(chosen.items()):
+    built_ins = geodata.packed_built_ins(project, work) if with_built_ins else None
+    bundled = {}
+    if built_ins is not None:
+        for name, (data, count, dropped) in built_ins.packed.items():
+            entry = bundle.Entry(name, name + bundle.LIST_SUFFIX, bundle.BUILT_IN, built_ins.pin.label, count)
+            bundled[name] = Bundled(entry, data, dropped)
+    replaced = sorted(name for name in team if name in bundled)
+    for name, (shown, typeahead_list) in team.items():
         data = pack(typeahead_list)
         count = PackedList(data).count
-        entry = bundle.Entry(name, name + bundle.LIST_SUFFIX, origin, source, count)
-        bundled.append(Bundled(entry, data, len(typeahead_list.items) - count))
-    return Lists(bundled, built_ins, replaced)
+        entry = bundle.Entry(name, name + bundle.LIST_SUFFIX, bundle.TEAM, shown, count)
+        bundled[name] = Bundled(entry, data, len(typeahead_list.items) - count)
+    return Lists([bundled[name] for name in sorted(bundled)], built_ins, replaced)
 
 
 def write(lists: Lists, root: Path) -> None:
