@@ -70,7 +70,25 @@ lint: $(VENV)/.installed
 	$(VENV_PY) -m ruff format --check .
 	$(VENV_PY) -m mypy
 
-.PHONY: test lint serve zip deploy docs clean tools results browser browser-started
+# The deploy tests run the real SAM CLI and AWS CLI (tests/deploy), so make test installs them too;
+# both venvs are made at once. The browser test needs Chromium: its install starts first, in the
+# background, while the venvs, the linters and the other tests run; that test waits for it, or says
+# why it is skipped (BROWSER=0: no install). The tests run on every core (TEST_WORKERS=1: one process).
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
+test: browser-started venvs
+	$(MAKE) --no-print-directory lint
+	$(VENV_PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
+# The inner loop: every test but the end-to-end ones (marked slow: archive builds, the real SAM CLI,
+# make serve as a subprocess), which make test runs.
+test-fast: $(VENV)/.installed
+	@echo "make test-fast: leaving out the end-to-end tests (marked slow: they build archives, run the SAM CLI and make serve); make test runs them"
+	$(VENV_PY) -m pytest $(PYTEST_PARALLEL) -m "not slow" $(PYTEST_ARGS)
+
+.PHONY: venvs test-fast
+venvs:
+	@$(MAKE) --no-print-directory -j2 $(VENV)/.installed $(TOOLS_VENV)/.installed
 
 BROWSER ?= 1
 browser-started:

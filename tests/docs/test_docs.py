@@ -198,3 +198,21 @@ def test_the_connector_example_works_as_documented(
     answer = invoke("function-url", "POST", "/v1/do/weather/GetForecast", body={"city": "Atlantis"})
     assert answer.json["error"]["error_code"] == "HttpError404"
     assert answer.json["command_response"]["http_status"] == 404
+
+
+def test_make_test_runs_the_linters_and_every_test_on_every_core() -> None:
+    """CI runs `make test`: it must really run them (a broken rule would pass with nothing done)."""
+    import subprocess
+
+    done = subprocess.run(
+        ["make", "-n", "--no-print-directory", "test", "lint"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "-m pytest -n auto --dist loadgroup" in done.stdout
+    for linter in ("-m ruff check .", "-m ruff format --check .", "-m mypy"):
+        assert linter in done.stdout
