@@ -60,7 +60,7 @@ class AwsKeeper:
         chunks = _chunks(zlib.compress(result.body, 6))
         try:
             if len(chunks) > 1:
-                self._write_chunks(result.run_id, chunks)
+                self._write_chunks(result.run_id, chunks, result.keep_until)
             self._wake(result.run_id, result.wake_token, result.next_at)
             item = _item(
                 result, chunks[0] if len(chunks) == 1 else None, len(chunks) if len(chunks) > 1 else 0
@@ -234,9 +234,14 @@ class AwsKeeper:
         compressed = b"".join(chunks[key["run_id"]["S"]] for key in keys)
         return _result(item, zlib.decompress(compressed))
 
-    def _write_chunks(self, run_id: str, chunks: list[bytes]) -> None:
+    def _write_chunks(self, run_id: str, chunks: list[bytes], keep_until: float) -> None:
+        # With a time to live of their own: parts a crash left without their result go too.
         requests = [
-            {"PutRequest": {"Item": {**_key(f"{run_id}#{index}"), "chunk": {"B": chunk}}}}
+            {
+                "PutRequest": {
+                    "Item": {**_key(f"{run_id}#{index}"), "chunk": {"B": chunk}, "keep_until": _n(keep_until)}
+                }
+            }
             for index, chunk in enumerate(chunks, start=1)
         ]
         for start in range(0, len(requests), _WRITE_BATCH):

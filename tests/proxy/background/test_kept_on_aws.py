@@ -228,6 +228,8 @@ def test_a_result_too_large_for_one_item_is_kept_in_parts_and_sent_whole(
     run_in_background(spiffarena, task, {"path": str(tmp_path / "runs.txt"), "size": 40_000})
     items = deployment.dynamodb.scan(TableName=deployment.table)["Items"]
     assert len(items) >= 3  # the result and at least two parts of its body
+    # Every part expires with its result, should a crash ever leave one behind.
+    assert {item["keep_until"]["N"] for item in items} == {items[0]["keep_until"]["N"]}
     spiffarena.come_back()
     deployment.wake_until(lambda: not deployment.kept())
     outcome = spiffarena.wait(task, timeout=0)
