@@ -27,6 +27,9 @@ from .stored import EXPIRED, HELD, WAITING, StoredResult
 
 logger = logging.getLogger(__name__)
 
+# Kept back from a delivery's time for recording its outcome in the keeper (first or later round).
+RECORDING_SECONDS = 5.0
+
 
 def settle(
     keeper: Keeper,

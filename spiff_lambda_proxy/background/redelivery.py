@@ -47,7 +47,7 @@ def redeliver(
     proxy_settings = Settings.current()
     settings = BackgroundSettings.current()
     now = time.time()
-    attempt_timeout = min(settings.callback_timeout, max(deadline - now - keeping_margin(), 0.0))
+    attempt_timeout = min(settings.callback_timeout, max(deadline - now - keeping.RECORDING_SECONDS, 0.0))
     if attempt_timeout < _MIN_ATTEMPT_SECONDS:
         if wake_token is not None:
             the_keeper.snooze(run_id, wake_token, now + LEASE_MARGIN_SECONDS)
@@ -61,11 +61,6 @@ def redeliver(
     delivery = _deliver(stored, settings, proxy_settings, now + attempt_timeout)
     keeping.settle(the_keeper, stored, delivery, settings, first=False)
     return delivery.outcome
-
-
-def keeping_margin() -> float:
-    """What an invocation keeps back from its deadline to record an attempt's outcome."""
-    return ANSWER_MARGIN_SECONDS + 4.0
 
 
 def _deliver(

@@ -50,8 +50,6 @@ _SAYS = {
     callback.DESTINATION_REFUSED: "result NOT delivered: the callback's destination is not allowed",
     callback.UNREACHABLE: "result NOT delivered: SpiffArena could not be reached",
 }
-# Kept back from the delivery's time for recording its outcome in the keeper.
-KEEPING_SECONDS = 5.0
 
 
 class RunFailed(Exception):
@@ -118,7 +116,7 @@ def run(event: Mapping[str, Any], lambda_context: LambdaContext | None) -> dict[
     delivery = callback.deliver(
         stored,
         api_key=settings.callback_api_key,
-        deadline=deadlines.delivery - (KEEPING_SECONDS if the_keeper is not None else 0.0),
+        deadline=deadlines.delivery - (keeping.RECORDING_SECONDS if the_keeper is not None else 0.0),
         retries=RetryPolicy(
             settings.callback_attempts, settings.callback_backoff, callback.MAX_BACKOFF_SECONDS
         ),
@@ -142,7 +140,7 @@ def _keep_first(
         return None, stored
     if the_keeper is None:
         return None, stored
-    lease_end = delivery_deadline + KEEPING_SECONDS
+    lease_end = delivery_deadline + keeping.RECORDING_SECONDS
     ahead = stored._replace(
         next_at=lease_end,
         lease_until=lease_end,
