@@ -12,7 +12,7 @@ import json
 import sys
 import textwrap
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +28,6 @@ from tools.local import server as local
 from tools.local.runs import LocalRuns
 
 TASK_DATA = {"order": 42}
-
-
-@pytest.fixture
-def spiffarena() -> Iterator[SpiffArena]:
-    stand_in = SpiffArena()
-    yield stand_in
-    stand_in.close()
-
-
-def settings_for(spiffarena: SpiffArena) -> dict[str, str]:
-    """What a developer sets for `make serve` next to a local SpiffArena."""
-    return {
-        "SPIFFARENA_CALLBACK_API_KEY": spiffarena.api_key,
-        "SPIFFARENA_CALLBACK_ORIGINS": spiffarena.origin,
-        "HTTP_CONNECTOR_ALLOWED_HOSTS": "127.0.0.1",
-    }
 
 
 def both_ways(url: str, spiffarena: SpiffArena, command: str, params: dict[str, Any]) -> tuple[Any, Any]:
@@ -66,7 +50,7 @@ def test_the_local_server_runs_background_runs_without_aws(
     extra_connectors({**CONNECTOR_SAMPLE, **CONNECTOR_SHAPES})
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
-    for name, value in settings_for(spiffarena).items():
+    for name, value in spiffarena.local_settings().items():
         monkeypatch.setenv(name, value)
     for url in serving(local.make_server("127.0.0.1", 0, timeout_seconds=30)):
         for command, params, expected in SHAPE_CASES:
@@ -99,7 +83,7 @@ def test_make_serve_runs_them_and_never_calls_aws(
                 "AWS_ACCESS_KEY_ID": "AKIAREALLOOKING00000",
                 "AWS_SECRET_ACCESS_KEY": "not-secret",
             }
-        env = local_env({**settings_for(spiffarena), **aws_settings}, python_path=tmp_path)
+        env = local_env({**spiffarena.local_settings(), **aws_settings}, python_path=tmp_path)
         venv = Path(sys.executable).parent.parent
         served = Served(
             # VENV too, so that the target -o names is the Makefile's own (with a relative .venv, a

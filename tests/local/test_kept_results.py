@@ -14,7 +14,7 @@ import stat
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,19 +32,10 @@ from tools.results.__main__ import main as results_main
 TASK_DATA = {"order": 42}
 
 
-@pytest.fixture
-def spiffarena() -> Iterator[SpiffArena]:
-    stand_in = SpiffArena()
-    yield stand_in
-    stand_in.close()
-
-
 def quick_settings(spiffarena: SpiffArena) -> dict[str, str]:
     """A developer's make serve next to a local SpiffArena, with test-sized retries."""
     return {
-        "SPIFFARENA_CALLBACK_API_KEY": spiffarena.api_key,
-        "SPIFFARENA_CALLBACK_ORIGINS": spiffarena.origin,
-        "HTTP_CONNECTOR_ALLOWED_HOSTS": "127.0.0.1",
+        **spiffarena.local_settings(),
         "CONNECTOR_PROXY_CALLBACK_ATTEMPTS": "2",
         "CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS": "0.01",
         "CONNECTOR_PROXY_REDELIVERY_BACKOFF_SECONDS": "0.2",

@@ -8,7 +8,6 @@ ids calling back a stand-in of SpiffArena, and a command whose error code holds 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,25 +23,13 @@ SHOWN_TASK = "guid\\r\\x1b[2J\\x1b]0;pwned\\x07\\u2028\\u202eend"
 HOSTILE_CODE = "Oops\n" + FORGED + "\x1b[31m"
 
 
-@pytest.fixture
-def spiffarena() -> Iterator[SpiffArena]:
-    stand_in = SpiffArena()
-    yield stand_in
-    stand_in.close()
-
-
 @pytest.mark.slow
 def test_hostile_values_show_escaped_in_make_serves_output(tmp_path: Path, spiffarena: SpiffArena) -> None:
     for relative, source in {**CONNECTOR_SAMPLE, **CONNECTOR_SHAPES}.items():
         path = tmp_path / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(source))
-    settings = {
-        "SPIFFARENA_CALLBACK_API_KEY": spiffarena.api_key,
-        "SPIFFARENA_CALLBACK_ORIGINS": spiffarena.origin,
-        "HTTP_CONNECTOR_ALLOWED_HOSTS": "127.0.0.1",
-    }
-    served = Served.module("--reload", "0", env=local_env(settings, python_path=tmp_path))
+    served = Served.module("--reload", "0", env=local_env(spiffarena.local_settings(), python_path=tmp_path))
     try:
         url = served.url()
         task = spiffarena.service_task("sample/Echo")

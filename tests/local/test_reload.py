@@ -40,23 +40,9 @@ def write_connector(root: Path, version: int, name: str = "connector_live") -> N
 
 
 @pytest.fixture
-def spiffarena() -> Iterator[SpiffArena]:
-    stand_in = SpiffArena()
-    yield stand_in
-    stand_in.close()
-
-
-@pytest.fixture
 def served(tmp_path: Path, spiffarena: SpiffArena) -> Iterator[Served]:
     write_connector(tmp_path, 1)
-    env = local_env(
-        {
-            "SPIFFARENA_CALLBACK_API_KEY": spiffarena.api_key,
-            "SPIFFARENA_CALLBACK_ORIGINS": spiffarena.origin,
-            "HTTP_CONNECTOR_ALLOWED_HOSTS": "127.0.0.1",
-        },
-        python_path=tmp_path,
-    )
+    env = local_env(spiffarena.local_settings(), python_path=tmp_path)
     server = Served.module("--timeout", "30", env=env)
     yield server
     server.stop()

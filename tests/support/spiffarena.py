@@ -156,6 +156,14 @@ class SpiffArena:
             self.instances.add(instance)
         return task
 
+    def local_settings(self) -> dict[str, str]:
+        """What a developer sets for `make serve` next to this SpiffArena."""
+        return {
+            "SPIFFARENA_CALLBACK_API_KEY": self.api_key,
+            "SPIFFARENA_CALLBACK_ORIGINS": self.origin,
+            "HTTP_CONNECTOR_ALLOWED_HOSTS": "127.0.0.1",
+        }
+
     def callback_url(self, task: Task) -> str:
         return f"{self.origin}/v1.0/tasks/{task.instance}/{task.guid}/callback"
 

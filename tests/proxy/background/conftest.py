@@ -10,6 +10,7 @@ import pytest
 from botocore.stub import Stubber
 from support.background import CALLBACK_KEY, SECRET, SPIFFARENA_ADDRESS, SPIFFARENA_HOST, Stubbed
 from support.callback_server import CallbackServer, running
+from support.spiffarena import SpiffArena
 from support.tripwire import Tripwire
 
 from spiff_lambda_proxy import aws
@@ -85,3 +86,15 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[CallbackServer]:
     with running() as callback:
         monkeypatch.setenv("SPIFFARENA_CALLBACK_ORIGINS", callback.origin)
         yield callback
+
+
+@pytest.fixture
+def spiffarena(monkeypatch: pytest.MonkeyPatch, loopback_callbacks: None) -> Iterator[SpiffArena]:
+    """The stand-in of SpiffArena's callback route, and a deployment set up to call it back quickly."""
+    stand_in = SpiffArena()
+    monkeypatch.setenv("SPIFFARENA_CALLBACK_API_KEY", stand_in.api_key)
+    monkeypatch.setenv("SPIFFARENA_CALLBACK_ORIGINS", stand_in.origin)
+    monkeypatch.setenv("CONNECTOR_PROXY_TASK_SECRET", SECRET)
+    monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS", "0.01")
+    yield stand_in
+    stand_in.close()

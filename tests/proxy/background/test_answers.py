@@ -11,11 +11,12 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from support import emf
+from support.background import SECRET
 from support.lambda_events import lambda_context
 from support.sample_connectors import CONNECTOR_SHAPES
 from support.spiffarena import Raised, SpiffArena, Stored, Task
@@ -25,7 +26,6 @@ from spiff_lambda_proxy.background import event as run_event
 from spiff_lambda_proxy.background.worker import RunFailed
 from spiff_lambda_proxy.registry import Registry
 
-SECRET = "signing-secret"
 FAILS = {"body": {}, "error_code": "UpstreamDown"}
 SUCCEEDS = {"body": {"id": 7}}
 
@@ -33,17 +33,6 @@ SUCCEEDS = {"body": {"id": 7}}
 @pytest.fixture(autouse=True)
 def connectors(extra_connectors: Callable[[dict[str, str]], Registry]) -> Registry:
     return extra_connectors(CONNECTOR_SHAPES)
-
-
-@pytest.fixture
-def spiffarena(monkeypatch: pytest.MonkeyPatch, loopback_callbacks: None) -> Iterator[SpiffArena]:
-    stand_in = SpiffArena()
-    monkeypatch.setenv("SPIFFARENA_CALLBACK_API_KEY", stand_in.api_key)
-    monkeypatch.setenv("SPIFFARENA_CALLBACK_ORIGINS", stand_in.origin)
-    monkeypatch.setenv("CONNECTOR_PROXY_TASK_SECRET", SECRET)
-    monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS", "0.01")
-    yield stand_in
-    stand_in.close()
 
 
 def event_to(url: str, params: dict[str, Any]) -> dict[str, Any]:

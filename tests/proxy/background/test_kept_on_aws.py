@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support import emf
+from support.background import SECRET
 from support.event_source_mapping import EventSourceMapping
 from support.lambda_events import lambda_context
 from support.moto_endpoint import AwsTestBed
@@ -31,27 +32,18 @@ from spiff_lambda_proxy.background.aws_store import AwsKeeper
 from spiff_lambda_proxy.background.stored import EXPIRED, HELD, WAITING, StoredResult
 from spiff_lambda_proxy.registry import Registry
 
-SECRET = "signing-secret"
-
 
 @pytest.fixture(autouse=True)
 def connectors(extra_connectors: Callable[[dict[str, str]], Registry]) -> Registry:
     return extra_connectors(CONNECTOR_PROBE)
 
 
-@pytest.fixture
-def spiffarena(monkeypatch: pytest.MonkeyPatch, loopback_callbacks: None) -> Iterator[SpiffArena]:
-    stand_in = SpiffArena()
-    monkeypatch.setenv("SPIFFARENA_CALLBACK_API_KEY", stand_in.api_key)
-    monkeypatch.setenv("SPIFFARENA_CALLBACK_ORIGINS", stand_in.origin)
-    monkeypatch.setenv("CONNECTOR_PROXY_TASK_SECRET", SECRET)
+@pytest.fixture(autouse=True)
+def quick(spiffarena: SpiffArena, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test-sized attempts, and SQS delays of whole seconds: a wake-up after a second, each time."""
     monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_ATTEMPTS", "2")
-    monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS", "0.01")
-    # SQS delays are whole seconds: the first wake-up after a second, the next ones too.
     monkeypatch.setenv("CONNECTOR_PROXY_REDELIVERY_BACKOFF_SECONDS", "1")
     monkeypatch.setenv("CONNECTOR_PROXY_REDELIVERY_MAX_BACKOFF_SECONDS", "1")
-    yield stand_in
-    stand_in.close()
 
 
 class Deployment:
@@ -282,7 +274,7 @@ def test_without_a_results_table_a_lost_result_fails_the_invocation_and_says_so_
 
 @pytest.mark.parametrize("missing", ["CONNECTOR_PROXY_RESULTS_TABLE", "CONNECTOR_PROXY_RESULTS_QUEUE_URL"])
 def test_half_a_results_engine_is_a_configuration_error_before_the_202(
-    monkeypatch: pytest.MonkeyPatch, missing: str, loopback_callbacks: None
+    monkeypatch: pytest.MonkeyPatch, missing: str, spiffarena: SpiffArena
 ) -> None:
     from support.lambda_events import invoke
 
@@ -291,7 +283,7 @@ def test_half_a_results_engine_is_a_configuration_error_before_the_202(
     monkeypatch.setenv("CONNECTOR_PROXY_API_KEY", "proxy-key")
     body = {
         "path": "/dev/null",
-        "spiff__callback_url": "http://127.0.0.1:9/cb",
+        "spiff__callback_url": spiffarena.callback_url(spiffarena.service_task("probe/Count")),
         "spiff__proxy_background": True,
     }
     answer = invoke(

@@ -9,7 +9,7 @@ callback route that stores what the backend stores (support.spiffarena).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,17 +27,6 @@ TASK_DATA = {"order": 42, "customer": {"name": "Ada"}}
 @pytest.fixture(autouse=True)
 def connectors(extra_connectors: Callable[[dict[str, str]], Registry]) -> Registry:
     return extra_connectors({**CONNECTOR_SAMPLE, **CONNECTOR_SHAPES})
-
-
-@pytest.fixture
-def spiffarena(monkeypatch: pytest.MonkeyPatch, loopback_callbacks: None) -> Iterator[SpiffArena]:
-    stand_in = SpiffArena()
-    monkeypatch.setenv("SPIFFARENA_CALLBACK_API_KEY", stand_in.api_key)
-    monkeypatch.setenv("SPIFFARENA_CALLBACK_ORIGINS", stand_in.origin)
-    monkeypatch.setenv("CONNECTOR_PROXY_TASK_SECRET", "signing-secret")
-    monkeypatch.setenv("CONNECTOR_PROXY_CALLBACK_BACKOFF_SECONDS", "0.01")
-    yield stand_in
-    stand_in.close()
 
 
 def synchronously(
